@@ -1,0 +1,118 @@
+"""The small public Python API: what the command line does, for notebooks and scripts.
+
+>>> from leadops import api
+>>> setup = api.prepare("mmc", None, ["days=5"])
+>>> result = api.simulate(setup, replications=2, seed=3)
+>>> round(result.kpis()["leads"]["mean"]) > 0
+True
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from leadops.errors import InputError
+from policies import Policy, check_fits, load_policy
+from scenarios import Override, Scenario, load_scenario, parse_override
+from scenarios.files import read_toml
+from sim.runs import Progress, RunResult, event_log_name, run_many
+
+POLICY_PREFIX = "policy."
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A validated scenario and policy, with the overrides that shaped them."""
+
+    scenario: Scenario
+    policy: Policy
+    overrides: tuple[str, ...]
+    policy_source: str
+
+
+def prepare(scenario: str, policy: str | None = None, overrides: list[str] | None = None
+            ) -> Setup:
+    """Load a scenario and a policy (the scenario's default when None) with overrides.
+
+    An override path that starts with ``policy.`` applies to the policy; any other path
+    applies to the scenario, e.g. ``channels.sem.monthly_spend=150000``.
+    """
+    parsed = [parse_override(text) for text in overrides or []]
+    on_policy = [Override(o.path.removeprefix(POLICY_PREFIX), o.value)
+                 for o in parsed if o.path.startswith(POLICY_PREFIX)]
+    on_scenario = [o for o in parsed if not o.path.startswith(POLICY_PREFIX)]
+    loaded = load_scenario(scenario, on_scenario)
+    source = policy or loaded.default_policy
+    chosen = load_policy(source, on_policy)
+    check_fits(chosen, loaded)
+    return Setup(loaded, chosen, tuple(str(o) for o in parsed), source)
+
+
+def simulate(setup: Setup, *, replications: int = 5, seed: int = 1, days: int | None = None,
+             workers: int = 1, progress: Progress | None = None) -> RunResult:
+    """Run replications in memory and return their results."""
+    return run_many(setup.scenario, setup.policy, replications=replications, seed=seed,
+                    days=days, workers=workers, progress=progress)
+
+
+def run_to_directory(setup: Setup, out: Path, *, replications: int = 5, seed: int = 1,
+                     days: int | None = None, workers: int = 1, events: bool = False,
+                     progress: Progress | None = None) -> RunResult:
+    """Run and write the run directory. Files already in ``out`` are replaced only once the
+    new ones are complete."""
+    from sim.rundir import write_run
+
+    _check_directory(out)
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = None
+    scratch = Path(tempfile.mkdtemp(prefix=".leadops-", dir=out))
+    try:
+        if events:
+            log_path = scratch / event_log_name()
+        result = run_many(setup.scenario, setup.policy, replications=replications,
+                          seed=seed, days=days, workers=workers, events=log_path,
+                          progress=progress)
+        write_run(out, result, list(setup.overrides), setup.policy_source)
+        if log_path is not None:
+            log_path.replace(out / log_path.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return result
+
+
+def validate_file(path: Path, scenario: str | None = None) -> str:
+    """Validate a scenario or policy file; returns its kind. Raises :class:`InputError`."""
+    data = read_toml(path)
+    if "routing" in data:
+        policy = load_policy(str(path))
+        if scenario is not None:
+            check_fits(policy, load_scenario(scenario))
+        return "policy"
+    if "channels" in data or "teams" in data:
+        load_scenario(str(path))
+        return "scenario"
+    raise InputError("is neither a scenario (it has no [channels]) nor a policy (no "
+                     "[routing])", file=path.name)
+
+
+def check_run_options(*, replications: int, seed: int, days: int | None, workers: int) -> None:
+    """Range checks of the run options, reported like file errors."""
+    _check_range("--replications", replications, 1, 10_000)
+    _check_range("--seed", seed, 0, 2**63 - 1)
+    if days is not None:
+        _check_range("--days", days, 1, 3660)
+    _check_range("--workers", workers, 1, 256)
+
+
+def _check_range(option: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise InputError(f"must be between {low} and {high}, got {value}", path=option)
+
+
+def _check_directory(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError("must be a directory, but a file of that name exists", file=str(out),
+                         path="--out")

@@ -1,0 +1,142 @@
+"""The ``leadops`` command: parse, load, call the library, write, return an exit code.
+
+User errors print one line naming the file, the field and the value, and exit with 2;
+``--debug`` shows the traceback instead. Heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadops.errors import InputError
+
+app = typer.Typer(
+    name="leadops",
+    help="Simulate sales lead operations under a policy, compare policies, optimize them.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")] = "baseline",
+    policy: Annotated[str | None, typer.Option(
+        "--policy", "-p", help="Policy file or bundled name [default: the scenario's]")] = None,
+    replications: Annotated[int, typer.Option("--replications", "-n",
+                                              help="Independent replications.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the run.")] = 1,
+    days: Annotated[int | None, typer.Option(
+        "--days", help="Horizon in days [default: the scenario's]")] = None,
+    overrides: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a field: PATH=VALUE (prefix policy. for the policy).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Run directory [default: runs/SCENARIO-POLICY]")] = None,
+    events: Annotated[bool, typer.Option("--events", help="Write the event log.")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w",
+                                         help="Worker processes for replications.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
+) -> None:
+    """Simulate a scenario under a policy and write a run directory."""
+    from leadops import api, console
+
+    api.check_run_options(replications=replications, seed=seed, days=days, workers=workers)
+    setup = api.prepare(scenario, policy, overrides or [])
+    target = out or Path("runs") / f"{setup.scenario.name}-{setup.policy.name}"
+    with console.progress(replications, "replications", quiet) as advance:
+        result = api.run_to_directory(setup, target, replications=replications, seed=seed,
+                                      days=days, workers=workers, events=events,
+                                      progress=lambda _: advance())
+    if not quiet:
+        console.kpi_table(result.kpis(), title=f"{setup.scenario.name} x {setup.policy.name}")
+        console.say(f"wrote {target}")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario or policy files.")],
+    scenario: Annotated[str | None, typer.Option(
+        "--scenario", help="Also check policies against this scenario.")] = None,
+) -> None:
+    """Check scenario and policy files; exit 2 at the first invalid one."""
+    from leadops import api, console
+
+    for file in files:
+        kind = api.validate_file(file, scenario)
+        console.say(f"{file}: valid {kind}")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios."""
+    from leadops import console
+    from scenarios import bundled_scenarios
+
+    console.listing(bundled_scenarios())
+
+
+@app.command()
+def policies() -> None:
+    """List the bundled policies."""
+    from leadops import console
+    from policies import bundled_policies
+
+    console.listing(bundled_policies())
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="scenario or policy")],
+    markdown: Annotated[bool, typer.Option("--markdown", help="A reference page.")] = False,
+) -> None:
+    """Print the JSON Schema (or a Markdown reference) of a file kind."""
+    from leadops import reference
+
+    model = reference.model_for(kind)
+    if markdown:
+        typer.echo(reference.markdown(model, kind), nl=False)
+    else:
+        typer.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and map errors to exit codes (2 input, 1 other).
+
+    Usage errors of options and arguments are reported by the command-line library itself,
+    with exit code 2.
+    """
+    try:
+        app(args=argv, standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except InputError as exc:
+        return _fail(exc, 2)
+    except KeyboardInterrupt:
+        return _fail(Exception("interrupted"), 130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of a command
+        return _fail(exc, 1)
+    return 0
+
+
+def _fail(exc: BaseException, code: int) -> int:
+    if _state["debug"]:
+        traceback.print_exception(exc)
+    message = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+    print(f"error: {message}", file=sys.stderr)
+    return code

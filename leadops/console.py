@@ -1,0 +1,64 @@
+"""Terminal output of the command line: progress bars, KPI tables, listings."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+def say(text: str) -> None:
+    _out.print(text, markup=False)
+
+
+@contextlib.contextmanager
+def progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr; yields the function that advances it by one."""
+    if quiet:
+        yield lambda: None
+        return
+    bar = Progress("[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(), console=_err, transient=True)
+    with bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def kpi_table(kpis: Mapping[str, Mapping[str, Any]], title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    table.add_column("95% interval", justify="right")
+    for name, value in kpis.items():
+        table.add_row(name, fmt(value["mean"]), _interval(value))
+    _out.print(table)
+
+
+def listing(items: Mapping[str, str]) -> None:
+    table = Table(show_header=False, box=None)
+    for name, description in items.items():
+        table.add_row(name, description)
+    _out.print(table)
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.4g}"
+
+
+def _interval(value: Mapping[str, Any]) -> str:
+    if value.get("ci_low") is None:
+        return "-"
+    return f"{fmt(value['ci_low'])} .. {fmt(value['ci_high'])}"

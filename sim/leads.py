@@ -1,0 +1,121 @@
+"""The lead: compact per-lead state, and how a channel draws new leads.
+
+Per-lead state lives in one slotted object with small integers for categories, so that a
+year of traffic costs little memory. Attributes are drawn in blocks from the channel's own
+attribute stream, which keeps them identical under every policy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from policies.schema import Grade
+from scenarios.schema import COMPLEXITIES, Channel, Scenario
+
+# Stages of the sales funnel.
+NEW, CONTACTED, QUALIFIED, OPPORTUNITY, WON = range(5)
+STAGE_NAMES = ("new", "contacted", "qualified", "opportunity", "won")
+
+# Where a lead is: waiting in a queue, scheduled, worked, or finished.
+WAITING_SDR, WAITING, SCHEDULED, IN_WORK, DONE_WON, DONE_LOST, HELD = range(7)
+STATE_NAMES = ("waiting_sdr", "waiting", "scheduled", "in_work", "won", "lost", "held")
+
+BLOCK = 512
+
+
+class Lead:
+    """One lead. Category fields are indices into the scenario's name lists."""
+
+    __slots__ = (
+        "id", "key", "channel", "business_line", "region", "complexity", "deal_size",
+        "propensity", "score", "grade", "arrived_at", "stage", "state", "team", "owner",
+        "via_sdr", "first_contact_at", "last_conversation_at", "attempts", "meetings",
+        "touches", "recent_touches", "contacts", "harassed", "duplicated",
+    )
+
+    def __init__(self, lead_id: int, key: int, channel: int, arrived_at: float):
+        self.id = lead_id
+        self.key = key
+        self.channel = channel
+        self.arrived_at = arrived_at
+        self.business_line = 0
+        self.region = 0
+        self.complexity = 0
+        self.deal_size = 0.0
+        self.propensity = 0.0
+        self.score = 0.0
+        self.grade: Grade = "D"
+        self.stage = NEW
+        self.state = WAITING
+        self.team = -1
+        self.owner: object | None = None
+        self.via_sdr = False
+        self.first_contact_at = -1.0
+        self.last_conversation_at = -1.0
+        self.attempts = 0
+        self.meetings = 0
+        self.touches = 0
+        self.recent_touches: list[float] | None = None
+        self.contacts: list[tuple[int, float]] | None = None
+        self.harassed = False
+        self.duplicated = False
+
+
+class LeadFactory:
+    """Draws the attributes of a channel's leads, block by block, from its own stream."""
+
+    def __init__(self, scenario: Scenario, channel: Channel, rng: np.random.Generator):
+        self.rng = rng
+        self.quality = channel.quality
+        self.deal = channel.deal_size
+        self.noise = scenario.classification.score_noise
+        lines, regions = list(scenario.business_lines), scenario.regions
+        self.line_p = _mix(channel.business_lines, lines)
+        self.region_p = _mix(channel.regions, regions)
+        self.complexity_p = _mix({str(k): v for k, v in channel.complexity.items()},
+                                 list(COMPLEXITIES))
+        self.block: list[tuple[int, int, int, int, float, float, float]] = []
+
+    def draw(self) -> tuple[int, int, int, int, float, float, float]:
+        """(key, business line, region, complexity, deal size, propensity, score)."""
+        if not self.block:
+            self.block = self._draw_block()
+        return self.block.pop()
+
+    def _draw_block(self) -> list[tuple[int, int, int, int, float, float, float]]:
+        rng = self.rng
+        alpha = self.quality.mean * self.quality.concentration
+        beta = (1.0 - self.quality.mean) * self.quality.concentration
+        keys = rng.integers(0, 2**63 - 1, size=BLOCK, dtype=np.int64)
+        lines = rng.choice(len(self.line_p), size=BLOCK, p=self.line_p)
+        regions = rng.choice(len(self.region_p), size=BLOCK, p=self.region_p)
+        complexity = rng.choice(len(self.complexity_p), size=BLOCK, p=self.complexity_p)
+        deal = self.deal.median * np.exp(self.deal.sigma * rng.standard_normal(BLOCK))
+        propensity = np.clip(rng.beta(alpha, beta, size=BLOCK), 1e-6, 1 - 1e-6)
+        score = _observed_score(propensity, self.noise * rng.standard_normal(BLOCK))
+        rows = zip(keys.tolist(), lines.tolist(), regions.tolist(), complexity.tolist(),
+                   deal.tolist(), propensity.tolist(), score.tolist(), strict=True)
+        block = list(rows)
+        block.reverse()
+        return block
+
+
+def _observed_score(propensity: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """The scoring model's view: propensity blurred by noise on the logit scale."""
+    logit = np.log(propensity / (1.0 - propensity)) + noise
+    score: np.ndarray = 1.0 / (1.0 + np.exp(-logit))
+    return score
+
+
+def refined_score(propensity: float, noise_sd: float, normal: float) -> float:
+    """A score after SDR cleaning: the same blur with the SDR's smaller noise."""
+    logit = math.log(propensity / (1.0 - propensity)) + noise_sd * normal
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def _mix(weights: dict[str, float], names: list[str]) -> np.ndarray:
+    probabilities = np.array([weights.get(name, 0.0) for name in names], dtype=float)
+    normalised: np.ndarray = probabilities / probabilities.sum()
+    return normalised

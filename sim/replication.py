@@ -1,0 +1,88 @@
+"""Running one replication and packing its results as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from leadops.errors import InvariantError
+from policies import Policy
+from scenarios import Scenario
+from sim.arrivals import DAYS_PER_MONTH, monthly_cost
+from sim.metrics import CHANNEL_COST, Money, breakdowns, group_kpis, kpis
+from sim.model import LeadModel, ModelOptions
+
+Kpis = dict[str, float | None]
+
+
+@dataclass
+class ReplicationResult:
+    """What one replication produced: KPIs, breakdowns, daily series and the census."""
+
+    replication: int
+    kpis: Kpis
+    by_channel: dict[str, Kpis]
+    by_business_line: dict[str, Kpis]
+    series: np.ndarray  # [day, channel, business line, column]
+    census: dict[str, int]
+    lost: dict[str, int] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)
+    sim_events: int = 0
+    logged_events: int = 0
+
+
+def run_replication(scenario: Scenario, policy: Policy, options: ModelOptions
+                    ) -> ReplicationResult:
+    """Build the model, play the horizon, check conservation, and summarise."""
+    model = LeadModel(scenario, policy, options)
+    model.run()
+    census = model.census()
+    check_conservation(census)
+    money = _money(model)
+    cells, _ = breakdowns(model.tally, money)
+    series = model.tally.series_array()
+    _fill_channel_cost(series, scenario, model)
+    return ReplicationResult(
+        replication=options.replication,
+        kpis=kpis(model.tally, money),
+        by_channel={name: group_kpis(cells[i]) for i, name in enumerate(model.channel_names)},
+        by_business_line={name: group_kpis(cells[:, i])
+                          for i, name in enumerate(model.line_names)},
+        series=series,
+        census=census,
+        lost=dict(sorted(model.tally.lost.items())),
+        held=dict(sorted(model.tally.held.items())),
+        sim_events=_simpy_event_count(model),
+        logged_events=model.log.count if model.log else 0,
+    )
+
+
+def check_conservation(census: dict[str, int]) -> None:
+    """arrived = won + lost + held + in work, and the counters agree with the queues."""
+    accounted = census["won"] + census["lost"] + census["held"] + census["in_work"]
+    if accounted != census["arrived"] or census["in_work"] != census["in_work_counted"]:
+        raise InvariantError(f"leads were not conserved: {census}")
+
+
+def _money(model: LeadModel) -> Money:
+    months = model.days / DAYS_PER_MONTH
+    channel_cost = np.array([monthly_cost(c) * months for c in model.scenario.channels.values()])
+    by_team = {name: team.headcount * team.monthly_cost_per_head * months
+               for name, team in model.scenario.teams.items()}
+    return Money(channel_cost, sum(by_team.values()), by_team)
+
+
+def _fill_channel_cost(series: np.ndarray, scenario: Scenario, model: LeadModel) -> None:
+    """Spread each channel's daily cost over business lines by their share of its leads."""
+    leads = series[..., 0].sum(axis=0)  # [channel, line]
+    for index, channel in enumerate(scenario.channels.values()):
+        total = leads[index].sum()
+        share = leads[index] / total if total > 0 else np.full(leads.shape[1], 1 / leads.shape[1])
+        series[:, index, :, CHANNEL_COST] = monthly_cost(channel) / DAYS_PER_MONTH * share
+
+
+def _simpy_event_count(model: LeadModel) -> int:
+    counter: Any = getattr(model.env, "_eid", None)
+    return int(next(counter)) if counter is not None else 0
