@@ -120,12 +120,128 @@ class FollowUp(Strict):
         return self
 
 
+PerGrade = dict[Grade, Annotated[float, Field(gt=0)]]
+
+
 class Circulation(Strict):
-    """Service levels and, later, the rules that move leads between pools."""
+    """Service levels and the rules that move leads between pools.
+
+    The names follow the vocabulary of common CRMs: an SLA timer, recycling after days
+    without follow-up or without progress, a protection period with extensions and a
+    maximum, a daily claim limit, a previous-owner re-claim cooldown. Day counts of 0 turn
+    a rule off. Rules with a per-grade table apply the lead's grade at the time.
+    """
 
     sla_hours: Annotated[float, Field(gt=0)] = Field(
         24.0, description="First contact is due this many hours after assignment."
     )
+    sla_clock: Literal["calendar", "working"] = Field(
+        "calendar", description="Count SLA hours around the clock or in the team's hours."
+    )
+    sla_action: Literal["alert", "return_to_pool", "reassign"] = Field(
+        "alert", description="On breach: count it only, return the lead to the public "
+        "pool, or reassign it to another rep of the team."
+    )
+    no_follow_up_days: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Recycle a lead with no touch for this many days (0 = off)."
+    )
+    no_progress_days: PerGrade | Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Recycle a lead with no stage advance for this many days "
+        "(0 = off); a number, or a table per grade such as {A = 45, D = 14}."
+    )
+    exempt_opportunities: bool = Field(
+        True, description="Leads with an open opportunity are never recycled."
+    )
+    protection_days: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="A rep keeps a new lead this long before it returns to the public "
+        "pool unless it progressed (0 = no limit)."
+    )
+    protection_extension_days: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Each stage advance extends protection by this many days."
+    )
+    protection_max_days: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Protection never runs longer than this in total (0 = no cap)."
+    )
+    release_to_pool: bool = Field(
+        True, description="Leads whose attempts ran out go to the public pool (otherwise "
+        "they are parked in the grand pool)."
+    )
+    unclaimed_days: Annotated[float, Field(ge=0)] = Field(
+        30.0, description="Unclaimed this long in a public pool, a lead moves to the grand "
+        "pool (0 = never)."
+    )
+    max_cycles: Annotated[int, Field(ge=0)] = Field(
+        5, description="After this many circulations a lead leaves circulation (0 = never)."
+    )
+    over_cycles_to: Literal["blocked", "grand"] = Field(
+        "grand", description="Where a lead goes after too many circulations."
+    )
+    daily_claim_limit: Annotated[int, Field(ge=0)] = Field(
+        10, description="Leads one rep may claim from pools per day (0 = no claiming)."
+    )
+    claim_order: Literal["score", "freshness"] = Field(
+        "score", description="Claim the best-scored or the most recently pooled lead first."
+    )
+    claim_from_grand: bool = Field(
+        False, description="Reps may also claim from the grand pool when public pools are empty."
+    )
+    reclaim_cooldown_days: Annotated[float, Field(ge=0)] = Field(
+        7.0, description="A rep may not re-claim a lead it released for this many days."
+    )
+    claim_delay_hours: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="A lead that just entered a pool cannot be claimed for this long."
+    )
+    cap_counts_won: bool = Field(
+        False, description="Won customers kept by a rep count towards the private-pool cap."
+    )
+    cap_counts_opportunities: bool = Field(
+        True, description="Open opportunities count towards the private-pool cap."
+    )
+    on_rep_exit: Literal["redistribute", "public_pool"] = Field(
+        "redistribute", description="When a rep leaves: hand the leads to teammates, or "
+        "return them to the public pool."
+    )
+    rebalance_every_days: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="An administrator moves leads from reps above rebalance_above of "
+        "their cap to the teammate with most room, this often (0 = never)."
+    )
+    rebalance_above: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.9, description="Share of the cap above which a rep's leads are rebalanced."
+    )
+    block_harassed: bool = Field(
+        False, description="Send a lead to the blocked pool once it has been harassed."
+    )
+
+    def no_progress_for(self, grade: Grade) -> float:
+        """Days without progress before recycling, for a lead of this grade (0 = off)."""
+        if isinstance(self.no_progress_days, dict):
+            return float(self.no_progress_days.get(grade, 0.0))
+        return float(self.no_progress_days)
+
+
+class Campaign(Strict):
+    """An activation campaign: a periodic push of messages to an audience in a pool."""
+
+    name: str = Field(min_length=1, description="Label shown in outputs.")
+    every_days: Annotated[float, Field(gt=0)] = Field(description="Days between sends.")
+    first_day: Annotated[float, Field(ge=0)] = Field(7.0, description="Day of the first send.")
+    pool: Literal["public", "grand", "both"] = Field("both", description="Audience pool.")
+    business_line: list[str] | None = Field(None, description="Only these business lines.")
+    min_score: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="Only leads scored at least this."
+    )
+    min_days_since_touch: Annotated[float, Field(ge=0)] = Field(
+        14.0, description="Only leads untouched for this many days."
+    )
+    max_audience: Annotated[int, Field(ge=1)] = Field(
+        5000, description="At most this many messages per send (best scores first)."
+    )
+
+
+class Activation(Strict):
+    """Campaigns that re-score pooled leads and bring responders back into routing."""
+
+    campaigns: list[Campaign] = Field(default=[], description="Scheduled campaigns.")
 
 
 class Policy(Strict):
@@ -138,3 +254,4 @@ class Policy(Strict):
     assignment: Assignment = Field(default_factory=Assignment)
     follow_up: FollowUp = Field(default_factory=FollowUp)
     circulation: Circulation = Field(default_factory=Circulation)
+    activation: Activation = Field(default_factory=Activation)

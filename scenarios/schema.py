@@ -117,9 +117,13 @@ ChannelKind = Literal["organic", "paid", "referral", "outbound"]
 class Channel(Strict):
     """A source of leads, with its volume profile, cost and the mix of leads it brings."""
 
-    kind: ChannelKind = Field(description="organic, paid, referral or outbound.")
+    kind: ChannelKind = Field(
+        description="organic, paid, referral (produced by won customers) or outbound "
+        "(produced by reps' own prospecting)."
+    )
     leads_per_day: NonNegative | None = Field(
-        None, description="Mean arrivals per calendar day (organic channels)."
+        None, description="Mean arrivals per calendar day (organic; referral and outbound "
+        "channels may add a base volume here on top of what customers and reps produce)."
     )
     monthly_cost: NonNegative = Field(0.0, description="Fixed cost per month (any channel).")
     monthly_spend: NonNegative | None = Field(
@@ -171,8 +175,8 @@ class Channel(Strict):
         if self.kind == "paid":
             if self.monthly_spend is None or self.response is None:
                 raise ValueError("a paid channel needs monthly_spend and response")
-        elif self.leads_per_day is None:
-            raise ValueError(f"a {self.kind} channel needs leads_per_day")
+        elif self.kind == "organic" and self.leads_per_day is None:
+            raise ValueError("an organic channel needs leads_per_day")
         return self
 
 
@@ -242,6 +246,22 @@ class Team(Strict):
         0.4, description="SDR: noise (logit units) of the score after cleaning."
     )
 
+    attrition_per_year: NonNegative = Field(
+        0.0, description="Share of the team that leaves per year (exponential tenure)."
+    )
+    vacancy_days: NonNegative = Field(
+        30.0, description="Days until a leaver is replaced by a new hire."
+    )
+    outbound_share: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="Share of working time spent prospecting for outbound leads."
+    )
+    outbound_leads_per_hour: NonNegative = Field(
+        0.5, description="Outbound leads found per hour of prospecting."
+    )
+    prospecting_block_minutes: Positive = Field(
+        30.0, description="Length of one prospecting block."
+    )
+
     @model_validator(mode="after")
     def _sdr_cleans(self) -> Team:
         if self.role == "sdr" and self.clean_minutes is None:
@@ -258,6 +278,9 @@ class Classification(Strict):
     junk_propensity: Probability = Field(
         0.04, description="Leads below this propensity are junk that SDRs should remove."
     )
+    rescore_noise: NonNegative = Field(
+        0.6, description="Noise (logit units) of a re-score by an activation campaign."
+    )
 
 
 class Experience(Strict):
@@ -269,6 +292,71 @@ class Experience(Strict):
     )
     duplicate_window_days: Positive = Field(
         30.0, description="Two or more reps contacting one lead inside this window."
+    )
+    opt_out_per_excess_touch: Probability = Field(
+        0.05, description="Chance a touch over the limit makes the customer opt out."
+    )
+
+
+class Crm(Strict):
+    """How the CRM applies circulation rules."""
+
+    recycling: Literal["nightly", "realtime"] = Field(
+        "nightly", description="Apply recycling rules in a nightly batch, or the moment "
+        "they are due."
+    )
+    nightly_hour: Annotated[float, Field(ge=0, lt=24)] = Field(
+        2.0, description="Clock hour of the nightly batch."
+    )
+
+
+class BlockedReview(Strict):
+    """Manual handling of the blocked pool: the only way out of it."""
+
+    reviews_per_week: Annotated[int, Field(ge=0, le=7)] = Field(
+        0, description="Reviews of the blocked pool per week (0 = never)."
+    )
+    release_share: Probability = Field(
+        0.1, description="Share of reviewed blocked leads released to the public pool."
+    )
+
+
+class ActivationFacts(Strict):
+    """How customers answer activation messages, and what a message costs."""
+
+    cost_per_message: NonNegative = Field(0.3, description="Cost of one message sent.")
+    response_scale: NonNegative = Field(
+        0.15, description="Response chance = scale x propensity x staleness factor."
+    )
+    opt_out_rate: Probability = Field(
+        0.002, description="Chance that a message makes the customer opt out."
+    )
+    harassed_opt_out_multiplier: Annotated[float, Field(ge=1.0)] = Field(
+        10.0, description="Opt-out chance multiplier for customers over the touch limit."
+    )
+
+
+class CustomerSuccess(Strict):
+    """After the sale: repeat purchases and referrals from won customers."""
+
+    headcount: Annotated[int, Field(ge=0)] = Field(0, description="Customer success managers.")
+    monthly_cost_per_head: NonNegative = Field(0.0, description="Loaded cost per person.")
+    accounts_per_manager: Positive = Field(
+        150.0, description="Accounts one manager keeps fully covered; beyond that repeat "
+        "chances shrink in proportion."
+    )
+    repeat_probability: Probability = Field(
+        0.3, description="Chance of each further purchase when fully covered."
+    )
+    repeat_delay_days: Positive = Field(120.0, description="Mean days to a repeat purchase.")
+    repeat_value_share: NonNegative = Field(
+        0.4, description="A repeat purchase's value as a share of the first deal."
+    )
+    referrals_per_customer_per_year: NonNegative = Field(
+        0.0, description="Referral leads a customer produces per year."
+    )
+    referral_channel: str = Field(
+        "referral", description="Channel (kind referral) that referral leads arrive in."
     )
 
 
@@ -301,6 +389,10 @@ class Scenario(Strict):
     decay: DecayCurve = Field(default_factory=DecayCurve, description="Default decay curve.")
     experience: Experience = Field(default_factory=Experience)
     patience: Patience = Field(default_factory=Patience)
+    crm: Crm = Field(default_factory=Crm)
+    blocked_review: BlockedReview = Field(default_factory=BlockedReview)
+    activation: ActivationFacts = Field(default_factory=ActivationFacts)
+    customer_success: CustomerSuccess = Field(default_factory=CustomerSuccess)
 
     @model_validator(mode="after")
     def _names_are_known(self) -> Scenario:
@@ -314,7 +406,22 @@ class Scenario(Strict):
             _check_keys(f"channels.{name}.regions", channel.regions, self.regions)
         for name, team in self.teams.items():
             _check_keys(f"teams.{name}.regions", team.regions, self.regions)
+        self._check_driven_channels()
         return self
+
+    def _check_driven_channels(self) -> None:
+        success = self.customer_success
+        if success.referrals_per_customer_per_year > 0:
+            channel = self.channels.get(success.referral_channel)
+            if channel is None or channel.kind != "referral":
+                raise ValueError(f"customer_success.referral_channel: "
+                                 f"'{success.referral_channel}' must name a channel of kind "
+                                 f"'referral'")
+        prospecting = [name for name, team in self.teams.items() if team.outbound_share > 0]
+        outbound = [name for name, c in self.channels.items() if c.kind == "outbound"]
+        if prospecting and not outbound:
+            raise ValueError(f"teams.{prospecting[0]}.outbound_share: prospecting needs a "
+                             f"channel of kind 'outbound' for its leads")
 
 
 def _check_keys(path: str, used: object, known: object) -> None:

@@ -73,3 +73,15 @@ class WorkCalendar:
             low, high = max(begin, base + self.start), min(finish, base + self.end)
             total += max(0.0, high - low)
         return total
+
+    def add_working_hours(self, begin: float, hours: float) -> float:
+        """The instant when ``hours`` of working time have passed after ``begin``."""
+        if self.always_open:
+            return begin + hours
+        now, left = self.next_open(begin), hours
+        while True:
+            end = self.shift_end(now)
+            if now + left <= end:
+                return now + left
+            left -= end - now
+            now = self.next_open(end)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,10 +27,12 @@ if TYPE_CHECKING:
 class Rep:
     """One person on a team. ``held`` counts the leads in the rep's private pool."""
 
-    __slots__ = ("busy_hours", "current", "due", "held", "idle", "name", "new", "region",
-                 "skill", "team", "uid", "wake")
+    __slots__ = ("active", "busy_hours", "claim_day", "claims", "current", "customers", "due",
+                 "held", "idle", "joined_at", "left_at", "name", "new", "opportunities",
+                 "prospect_hours", "region", "skill", "team", "uid", "wake")
 
-    def __init__(self, uid: int, name: str, team: TeamFloor, skill: float, region: int):
+    def __init__(self, uid: int, name: str, team: TeamFloor, skill: float, region: int,
+                 joined_at: float = 0.0):
         self.uid = uid
         self.name = name
         self.team = team
@@ -41,6 +45,14 @@ class Rep:
         self.wake: simpy.Event | None = None
         self.current: Lead | None = None
         self.busy_hours = 0.0
+        self.prospect_hours = 0.0
+        self.opportunities = 0
+        self.customers = 0
+        self.claims = 0
+        self.claim_day = -1
+        self.active = True
+        self.joined_at = joined_at
+        self.left_at = math.inf
 
 
 class TeamFloor:
@@ -53,10 +65,14 @@ class TeamFloor:
         self.is_sdr = spec.role == "sdr"
         self.calendar = calendar
         self.reps: list[Rep] = []
+        self.all_reps: list[Rep] = []
+        self.hires = 0
         self.queue: deque[Lead] = deque()
         self.idle: deque[Rep] = deque()
         self.cursor = 0
         self.by_region: dict[int, list[Rep]] = {}
+        self.regions: list[int] = []
+        self.uids: Iterator[int] = iter(())
         self.fit = tuple(spec.complexity_fit.get(name, 1.0) for name in COMPLEXITIES)
         self.meeting = spec.meeting_minutes or spec.attempt_minutes
 
@@ -74,15 +90,36 @@ def build_floor(scenario: Scenario, rng: np.random.Generator, first_weekday: int
         team = TeamFloor(index, name, spec, WorkCalendar(spec.calendar, first_weekday))
         skills = np.exp(spec.skill_spread * rng.standard_normal(spec.headcount)
                         - spec.skill_spread**2 / 2.0)
-        covered = [scenario.regions.index(region) for region in spec.regions]
-        for person, skill in enumerate(skills.tolist()):
-            region = covered[person % len(covered)] if covered else -1
-            rep = Rep(next(uid), f"{name}-{person + 1}", team, skill, region)
-            team.reps.append(rep)
-            if region >= 0:
-                team.by_region.setdefault(region, []).append(rep)
+        team.regions = [scenario.regions.index(region) for region in spec.regions]
+        team.uids = uid
+        for skill in skills.tolist():
+            hire(team, skill, 0.0)
         floor.append(team)
     return floor
+
+
+def hire(team: TeamFloor, skill: float, now: float, region: int | None = None) -> Rep:
+    """Add a rep to the team; regions are handed out in turn unless one is given."""
+    team.hires += 1
+    if region is None:
+        region = team.regions[(team.hires - 1) % len(team.regions)] if team.regions else -1
+    rep = Rep(next(team.uids), f"{team.name}-{team.hires}", team, skill, region, now)
+    team.reps.append(rep)
+    team.all_reps.append(rep)
+    if region >= 0:
+        team.by_region.setdefault(region, []).append(rep)
+    return rep
+
+
+def dismiss(rep: Rep, now: float) -> None:
+    """Take a rep off the team's rotation; the caller moves the rep's leads."""
+    team = rep.team
+    rep.active = False
+    rep.left_at = now
+    team.reps.remove(rep)
+    if rep.region >= 0:
+        team.by_region[rep.region].remove(rep)
+    team.cursor = team.cursor % len(team.reps) if team.reps else 0
 
 
 def nudge(rep: Rep) -> None:

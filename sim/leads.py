@@ -18,9 +18,9 @@ from scenarios.schema import COMPLEXITIES, Channel, Scenario
 NEW, CONTACTED, QUALIFIED, OPPORTUNITY, WON = range(5)
 STAGE_NAMES = ("new", "contacted", "qualified", "opportunity", "won")
 
-# Where a lead is: waiting in a queue, scheduled, worked, or finished.
-WAITING_SDR, WAITING, SCHEDULED, IN_WORK, DONE_WON, DONE_LOST, HELD = range(7)
-STATE_NAMES = ("waiting_sdr", "waiting", "scheduled", "in_work", "won", "lost", "held")
+# Where a lead is: waiting in a queue, scheduled, worked, pooled, or finished.
+WAITING_SDR, WAITING, SCHEDULED, IN_WORK, DONE_WON, DONE_LOST, POOLED = range(7)
+STATE_NAMES = ("waiting_sdr", "waiting", "scheduled", "in_work", "won", "lost", "pooled")
 
 BLOCK = 512
 
@@ -33,6 +33,10 @@ class Lead:
         "propensity", "score", "grade", "arrived_at", "stage", "state", "team", "owner",
         "via_sdr", "first_contact_at", "last_conversation_at", "attempts", "meetings",
         "touches", "recent_touches", "contacts", "harassed", "duplicated",
+        "pool", "pool_stamp", "pooled_at", "cycles", "owners", "released_by", "released_at",
+        "reactivated", "draws", "last_touch_at", "progress_at", "assigned_at",
+        "protected_until", "sla_deadline", "touched_since_assigned", "messages",
+        "owner_deadline",
     )
 
     def __init__(self, lead_id: int, key: int, channel: int, arrived_at: float):
@@ -61,6 +65,23 @@ class Lead:
         self.contacts: list[tuple[int, float]] | None = None
         self.harassed = False
         self.duplicated = False
+        self.pool: object | None = None
+        self.pool_stamp = 0
+        self.pooled_at = 0.0
+        self.cycles = 0
+        self.owners = 0
+        self.released_by = -1
+        self.released_at = 0.0
+        self.reactivated = False
+        self.draws = 0
+        self.last_touch_at = arrived_at
+        self.progress_at = arrived_at
+        self.assigned_at = arrived_at
+        self.protected_until = 0.0
+        self.sla_deadline = -1.0
+        self.touched_since_assigned = False
+        self.messages = 0
+        self.owner_deadline = math.inf
 
 
 class LeadFactory:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 # Columns of the daily time series, per business line x channel.
 SERIES = ("leads", "first_contacts", "sla_met", "won", "revenue", "channel_cost",
-          "busy_hours")
-LEADS, FIRST_CONTACTS, SLA_MET, WON, REVENUE, CHANNEL_COST, BUSY_HOURS = range(len(SERIES))
+          "campaign_cost", "busy_hours")
+(LEADS, FIRST_CONTACTS, SLA_MET, WON, REVENUE, CHANNEL_COST, CAMPAIGN_COST,
+ BUSY_HOURS) = range(len(SERIES))
+POOL_COLUMNS = ("private", "public", "grand", "blocked")
 
 
 @dataclass
@@ -41,9 +44,61 @@ class Tally:
     sales_busy_hours: float = 0.0
     sales_capacity_hours: float = 0.0
     series: list[float] = field(default_factory=list)
+    # circulation
+    recycled: int = 0
+    move_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    pool_entries: dict[str, int] = field(default_factory=lambda: _per_pool(0))
+    pool_hours: dict[str, float] = field(default_factory=lambda: _per_pool(0.0))
+    pool_days: list[list[int]] = field(default_factory=list)
+    pool_end: dict[str, int] = field(default_factory=dict)
+    cycles: array = field(default_factory=lambda: array("H"))
+    owners: array = field(default_factory=lambda: array("H"))
+    never_worked: int = 0
+    sla_breaches: int = 0
+    claims: int = 0
+    rep_exits: int = 0
+    rep_hires: int = 0
+    # activation, customer success, prospecting
+    reactivated: int = 0
+    reactivated_won: int = 0
+    messages: int = 0
+    campaign_cost: float = 0.0
+    repeat_purchases: int = 0
+    repeat_revenue: float = 0.0
+    referral_leads: int = 0
+    outbound_leads: int = 0
+    prospect_hours: float = 0.0
 
     def __post_init__(self) -> None:
         self.series = [0.0] * (self.days * self.channels * self.lines * len(SERIES))
+        self.pool_days = [[0] * len(POOL_COLUMNS) for _ in range(self.days)]
+
+    def move(self, origin: str, target: str, rule: str) -> None:
+        """Count a move between places (private, queue or a pool kind) by its rule."""
+        key = (origin, target, rule)
+        self.move_counts[key] = self.move_counts.get(key, 0) + 1
+
+    @property
+    def moves(self) -> dict[str, int]:
+        """Move counts keyed 'origin->target:rule', for outputs."""
+        return {f"{o}->{t}:{r}": n for (o, t, r), n in sorted(self.move_counts.items())}
+
+    def record_pools(self, day: int, sizes: dict[str, int]) -> None:
+        """Pool sizes at the end of ``day``; public pools of all lines are summed."""
+        if 0 <= day < self.days:
+            public = sum(size for name, size in sizes.items() if name.startswith("public:"))
+            self.pool_days[day] = [sizes["private"], public, sizes["grand"], sizes["blocked"]]
+
+    def add_campaign_cost(self, lead: Any, amount: float) -> None:
+        day = min(int(lead.pooled_at // 24.0), self.days - 1)
+        self.add(day, lead.channel, lead.business_line, CAMPAIGN_COST, amount)
+
+    def finished(self, lead: Any) -> None:
+        """Per-lead pool-health figures, taken when a lead ends or the horizon does."""
+        self.cycles.append(min(lead.cycles, 65535))
+        self.owners.append(min(lead.owners, 65535))
+        if lead.first_contact_at < 0:
+            self.never_worked += 1
 
     def add(self, day: int, channel: int, line: int, column: int, amount: float) -> None:
         if 0 <= day < self.days:
@@ -68,10 +123,18 @@ class Money:
     staff_cost_by_team: dict[str, float]
 
 
+def _per_pool(zero: Any) -> dict[str, Any]:
+    return {"public": zero, "grand": zero, "blocked": zero}
+
+
 def percentile(values: array, q: float) -> float | None:
     if len(values) == 0:
         return None
-    return float(np.percentile(np.frombuffer(values, dtype=float), q))
+    return float(np.percentile(np.asarray(values, dtype=float), q))
+
+
+def mean(values: array) -> float | None:
+    return float(np.mean(np.asarray(values, dtype=float))) if len(values) else None
 
 
 def safe_ratio(numerator: float, denominator: float) -> float | None:
@@ -86,7 +149,7 @@ def kpis(tally: Tally, money: Money) -> dict[str, float | None]:
     """The company-wide KPIs of one replication (names as in the design's KPI table)."""
     cube = tally.series_array()
     revenue = float(cube[..., REVENUE].sum())
-    cost = float(money.channel_cost.sum()) + money.staff_cost
+    cost = float(money.channel_cost.sum()) + money.staff_cost + tally.campaign_cost
     first = tally.first_contact_hours
     return {
         "leads": float(tally.arrived),
@@ -96,20 +159,47 @@ def kpis(tally: Tally, money: Money) -> dict[str, float | None]:
         "cost": cost,
         "channel_cost": float(money.channel_cost.sum()),
         "staff_cost": money.staff_cost,
+        "campaign_cost": tally.campaign_cost,
         "roi": roi(revenue, cost),
         "first_contact_hours_p50": percentile(first, 50),
         "first_contact_hours_p90": percentile(first, 90),
-        "first_contact_hours_mean": float(np.mean(first)) if len(first) else None,
+        "first_contact_hours_mean": mean(first),
         "days_to_win_p50": percentile(tally.days_to_win, 50),
         "sla_met_rate": safe_ratio(tally.sla_met, tally.sla_due),
+        "sla_breaches": float(tally.sla_breaches),
         "touches_per_lead": safe_ratio(tally.touches, tally.arrived),
         "harassment_rate": safe_ratio(tally.harassed, tally.arrived),
         "duplicate_contact_rate": safe_ratio(tally.duplicated, tally.arrived),
         "sdr_wait_hours_p50": percentile(tally.sdr_wait_hours, 50),
         "rep_utilization": safe_ratio(tally.sales_busy_hours, tally.sales_capacity_hours),
         "abandon_rate": safe_ratio(tally.abandoned, tally.arrived),
-        "never_contacted_rate": safe_ratio(tally.arrived - len(first), tally.arrived),
+        **pool_health(tally),
+        "reactivated": float(tally.reactivated),
+        "reactivated_won": float(tally.reactivated_won),
+        "messages_sent": float(tally.messages),
+        "repeat_revenue": tally.repeat_revenue,
+        "referral_leads": float(tally.referral_leads),
+        "outbound_leads": float(tally.outbound_leads),
     }
+
+
+def pool_health(tally: Tally) -> dict[str, float | None]:
+    """Recycling, ownership and pool figures that CRMs do not report."""
+    health: dict[str, float | None] = {
+        "recycled_rate": safe_ratio(tally.recycled, tally.arrived),
+        "recycles_per_lead_mean": mean(tally.cycles),
+        "recycles_per_lead_p90": percentile(tally.cycles, 90),
+        "owners_per_lead_mean": mean(tally.owners),
+        "owners_per_lead_p90": percentile(tally.owners, 90),
+        "never_worked_rate": safe_ratio(tally.never_worked, tally.arrived),
+        "claims": float(tally.claims),
+    }
+    for kind in ("public", "grand", "blocked"):
+        health[f"{kind}_pool_hours_mean"] = safe_ratio(tally.pool_hours[kind],
+                                                       tally.pool_entries[kind])
+        health[f"{kind}_pool_end"] = float(tally.pool_end.get(kind, 0))
+    health["private_pool_end"] = float(tally.pool_end.get("private", 0))
+    return health
 
 
 def breakdowns(tally: Tally, money: Money) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +214,7 @@ def breakdowns(tally: Tally, money: Money) -> tuple[np.ndarray, np.ndarray]:
     per_channel = leads.sum(axis=1, keepdims=True)
     lead_share = np.divide(leads, per_channel, out=np.full_like(leads, 1.0 / tally.lines),
                            where=per_channel > 0)
-    cost = lead_share * money.channel_cost[:, None]
+    cost = lead_share * money.channel_cost[:, None] + cube[..., CAMPAIGN_COST]
     if busy.sum() > 0:
         cost = cost + money.staff_cost * busy / busy.sum()
     return np.stack([leads, won, revenue, cost], axis=-1), cube

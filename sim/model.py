@@ -1,9 +1,10 @@
 """One replication of the lead-lifecycle model.
 
 Leads arrive by channel, are graded and routed, cleaned by SDRs or sent straight to a
-sales team, followed up by reps within their working time, and advance through the funnel
-until they are won, lost or released. Every lead is counted in exactly one state at every
-moment; :meth:`LeadModel.census` checks that independently of the counters.
+sales team, worked by reps (see :mod:`sim.work`), and circulate between private and shared
+pools (see :mod:`sim.circulation`) until they are won or lost. Every lead is in exactly one
+place at every moment; :meth:`LeadModel.census` counts the places from the queues and pools
+themselves, independently of the running counters.
 """
 
 from __future__ import annotations
@@ -16,30 +17,19 @@ import simpy
 
 from leadops.errors import InvariantError
 from policies import LeadView, Policy, Route, grade_of, route
+from policies.schema import Grade
 from scenarios import Scenario
-from sim import followup
+from sim.activation import Activation
 from sim.arrivals import ArrivalProfile, arrival_times
+from sim.calendar import WorkCalendar
+from sim.circulation import Circulation
 from sim.eventlog import EventLog
-from sim.floor import (
-    Rep,
-    TeamFloor,
-    build_floor,
-    nudge,
-    nudge_team,
-    pop_due,
-    pop_new,
-    pop_queue,
-    schedule,
-)
+from sim.floor import Rep, TeamFloor, build_floor, nudge, nudge_team
 from sim.leads import (
-    CONTACTED,
     DONE_LOST,
     DONE_WON,
-    HELD,
     IN_WORK,
-    NEW,
     OPPORTUNITY,
-    QUALIFIED,
     SCHEDULED,
     STAGE_NAMES,
     WAITING,
@@ -47,35 +37,16 @@ from sim.leads import (
     WON,
     Lead,
     LeadFactory,
-    refined_score,
 )
-from sim.metrics import (
-    BUSY_HOURS,
-    FIRST_CONTACTS,
-    LEADS,
-    REVENUE,
-    SLA_MET,
-    Tally,
-)
-from sim.metrics import (
-    WON as WON_COLUMN,
-)
-from sim.streams import (
-    ADVANCE,
-    CONNECT,
-    CYCLE,
-    DURATION,
-    PATIENCE,
-    SDR_CLEAN,
-    SDR_JUDGE,
-    SHOW,
-    Streams,
-    lead_exponential,
-    lead_uniform,
-)
+from sim.metrics import FIRST_CONTACTS, LEADS, REVENUE, SLA_MET, Tally
+from sim.metrics import WON as WON_COLUMN
+from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
+from sim.streams import PATIENCE, Streams, lead_exponential
+from sim.success import CustomerSuccessDesk
+from sim.work import Work
 
 HOURS_PER_DAY = 24.0
-CLEAN, ATTEMPT, MEETING = range(3)
+COMPLEXITY_NAMES = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
@@ -102,65 +73,98 @@ class LeadModel:
         self.channel_names = list(scenario.channels)
         self.line_names = list(scenario.business_lines)
         self.streams = Streams.from_seed(options.seed, options.replication, self.channel_names)
-        first_weekday = scenario.start_date.weekday()
-        self.floor = build_floor(scenario, self.streams.staff, first_weekday)
+        self.first_weekday = scenario.start_date.weekday()
+        self.floor = build_floor(scenario, self.streams.staff, self.first_weekday)
         self.teams = {team.name: team for team in self.floor}
         self.tally = Tally(len(self.channel_names), len(self.line_names), self.days)
         self.log = EventLog(options.events, header=options.events_header) \
             if options.events else None
+        self.factories = {name: LeadFactory(scenario, channel, self.streams.attributes[name])
+                          for name, channel in scenario.channels.items()}
         self._prepare_rules()
+        self.pools = self._build_pools()
+        self.work = Work(self)
+        self.circulation = Circulation(self)
+        self.activation = Activation(self)
+        self.success = CustomerSuccessDesk(self)
 
     def _prepare_rules(self) -> None:
         """Turn validated settings into plain numbers the hot paths read."""
         policy, scenario = self.policy, self.scenario
         self.strategy = policy.assignment.strategy
-        self.new_first = policy.follow_up.work_order == "new_first"
-        self.spacing = policy.follow_up.spacing_hours
-        self.max_attempts = policy.follow_up.max_attempts
         self.sla_hours = policy.circulation.sla_hours
-        self.decay = [channel.decay or scenario.decay for channel in scenario.channels.values()]
+        self.sla_working = policy.circulation.sla_clock == "working"
         self.margins = [line.gross_margin for line in scenario.business_lines.values()]
         self.patience = scenario.patience.mean_hours if scenario.patience.enabled else None
-        self.touch_window = scenario.experience.touch_window_days * HOURS_PER_DAY
-        self.touch_limit = scenario.experience.touch_limit
-        self.duplicate_window = scenario.experience.duplicate_window_days * HOURS_PER_DAY
         uses_deal_size = any(rule.when.min_deal_size is not None
                              or rule.when.max_deal_size is not None
                              for rule in policy.routing.rules)
         self.route_cache: dict[tuple[Any, ...], Route] | None = None if uses_deal_size else {}
         self.sdr_team = self.teams.get(policy.routing.sdr_team)
-        self.order = 0
         self.live = 0
+
+    def _build_pools(self) -> dict[str, Pool]:
+        rules = self.policy.circulation
+        by_score = rules.claim_order == "score"
+        pools = {}
+        for index, line in enumerate(self.line_names):
+            pools[f"{PUBLIC}:{line}"] = Pool(f"{PUBLIC}:{line}", PUBLIC, index, claimable=True,
+                                             by_score=by_score,
+                                             delay_hours=rules.claim_delay_hours)
+        pools[GRAND] = Pool(GRAND, GRAND, -1, claimable=rules.claim_from_grand,
+                            by_score=by_score, delay_hours=rules.claim_delay_hours)
+        pools[BLOCKED] = Pool(BLOCKED, BLOCKED, -1, claimable=False, by_score=False,
+                              delay_hours=0.0)
+        return pools
+
+    def grade(self, score: float) -> Grade:
+        return grade_of(score, self.policy.grading)
+
+    def public_pool(self, line: int) -> Pool:
+        return self.pools[f"{PUBLIC}:{self.line_names[line]}"]
 
     # --- running ------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Play out the horizon. Leads still in work at the end stay counted as in work."""
+        """Play out the horizon. Leads still in work at the end stay counted where they are."""
         for index, name in enumerate(self.channel_names):
             self.env.process(self._arrivals(index, name))
-        for team in self.floor:
-            for rep in team.reps:
-                self.env.process(self._work(rep))
+        self.work.start()
+        self.circulation.start()
+        self.activation.start()
+        self.env.process(self._daily_census())
         try:
             self.env.run(until=self.horizon)
         finally:
             if self.log is not None:
                 self.log.close()
-        self._close_capacity()
+        self._close_books()
 
     def _arrivals(self, index: int, name: str) -> Any:
         channel = self.scenario.channels[name]
         profile = ArrivalProfile(channel, self.scenario.start_date, self.scenario.volume_scale)
-        factory = LeadFactory(self.scenario, channel, self.streams.attributes[name])
         env = self.env
         for instant in arrival_times(profile, self.days, self.streams.arrivals[name]):
             if instant > env.now:
                 yield env.timeout(instant - env.now)
-            self._arrive(index, factory)
+            self.arrive(index)
+
+    def _daily_census(self) -> Any:
+        """Record pool sizes at the end of every day."""
+        while True:
+            yield self.env.timeout(HOURS_PER_DAY - self.env.now % HOURS_PER_DAY)
+            self.tally.record_pools(self._day() - 1, self.pool_sizes())
+
+    def pool_sizes(self) -> dict[str, int]:
+        sizes = {name: len(pool) for name, pool in self.pools.items()}
+        sizes["private"] = sum(rep.held for team in self.floor for rep in team.reps)
+        return sizes
 
     # --- arrival, grading and routing ---------------------------------------------------
 
-    def _arrive(self, channel: int, factory: LeadFactory) -> None:
+    def arrive(self, channel: int, owner: Rep | None = None) -> Lead:
+        """A new lead from ``channel``; outbound leads come with their prospecting rep."""
+        factory = self.factories[self.channel_names[channel]]
         key, line, region, complexity, deal, propensity, score = factory.draw()
         lead = Lead(self.tally.arrived, key, channel, self.env.now)
         lead.business_line, lead.region, lead.complexity = line, region, complexity
@@ -169,20 +173,26 @@ class LeadModel:
         self.tally.arrived += 1
         self.live += 1
         self.tally.add(self._day(), channel, line, LEADS, 1.0)
-        if self.env.now + self.sla_hours <= self.horizon:
-            self.tally.sla_due += 1
         if self.log:
-            self._log(lead, "arrived", f"score={score:.3f}")
-        path = self._route(lead)
-        if path.sdr and self.sdr_team is not None and self.sdr_team.reps:
-            self._to_sdr(lead)
+            self.record(lead, "arrived", f"score={score:.3f}")
+        if owner is not None:
+            self.assign(owner, lead, new=True)
         else:
-            self._to_team(lead, self.teams[path.team])
+            self.dispatch(lead)
         if self.patience is not None:
             wait = lead_exponential(lead.key, PATIENCE, 0, self.patience)
             self.env.timeout(wait).callbacks.append(lambda _: self._go_cold(lead))
+        return lead
 
-    def _route(self, lead: Lead, *, skip_sdr: bool = False) -> Route:
+    def dispatch(self, lead: Lead) -> None:
+        """Send a lead down the path its routing rule gives: SDR desk or a sales team."""
+        path = self.route_of(lead)
+        if path.sdr and self.sdr_team is not None and self.sdr_team.reps:
+            self._to_sdr(lead)
+        else:
+            self.to_team(lead, self.teams[path.team])
+
+    def route_of(self, lead: Lead, *, skip_sdr: bool = False) -> Route:
         cache_key = (lead.grade, lead.channel, lead.business_line, lead.region,
                      lead.complexity, skip_sdr)
         if self.route_cache is not None and cache_key in self.route_cache:
@@ -190,7 +200,7 @@ class LeadModel:
         view = LeadView(lead.grade, self.channel_names[lead.channel],
                         self.line_names[lead.business_line],
                         self.scenario.regions[lead.region],
-                        ("low", "medium", "high")[lead.complexity], lead.deal_size)
+                        COMPLEXITY_NAMES[lead.complexity], lead.deal_size)
         path = route(self.policy.routing, view)
         if skip_sdr:
             path = Route(path.rule, False, path.team)
@@ -203,290 +213,168 @@ class LeadModel:
             raise InvariantError("a lead was sent to SDR cleaning without an SDR team")
         lead.state = WAITING_SDR
         lead.via_sdr = True
+        self._start_sla(lead, self.sdr_team.calendar)
         self.sdr_team.queue.append(lead)
         if self.log:
-            self._log(lead, "queued_sdr", self.sdr_team.name)
+            self.record(lead, "queued_sdr", self.sdr_team.name)
         nudge_team(self.sdr_team)
 
-    def _to_team(self, lead: Lead, team: TeamFloor) -> None:
+    def to_team(self, lead: Lead, team: TeamFloor, *, exclude: Rep | None = None) -> None:
         """Hand a lead to a sales team: to an owner now, or to the shared queue."""
         lead.team = team.index
         lead.state = WAITING
+        self._start_sla(lead, team.calendar)
         if self.strategy == "next_available" or not team.reps:
             team.queue.append(lead)
             if self.log:
-                self._log(lead, "queued", team.name)
+                self.record(lead, "queued", team.name)
             nudge_team(team)
             return
-        rep = self._choose_rep(team, lead)
+        rep = self.choose_rep(team, lead, exclude)
         if rep is None:
-            self._hold(lead, "cap_reached")
+            self.to_pool(lead, self.public_pool(lead.business_line), "cap_reached")
             return
-        self._own(rep, lead)
-        rep.new.append(lead)
-        if self.log:
-            self._log(lead, "assigned", team.name)
-        nudge(rep)
+        self.assign(rep, lead, new=True)
 
-    def _choose_rep(self, team: TeamFloor, lead: Lead) -> Rep | None:
+    def choose_rep(self, team: TeamFloor, lead: Lead, exclude: Rep | None = None
+                   ) -> Rep | None:
+        """The rep who gets the lead under the policy's strategy, or None if all are full."""
         cap = team.spec.private_pool_cap
-        reps = team.eligible(lead.region)
+        reps = [rep for rep in team.eligible(lead.region) if rep is not exclude]
+        if not reps:
+            return None
         if self.strategy == "least_loaded":
-            best = min(reps, key=lambda rep: rep.held)
-            return best if best.held < cap else None
+            best = min(reps, key=self.load)
+            return best if self.load(best) < cap else None
         for step in range(len(reps)):
             rep = reps[(team.cursor + step) % len(reps)]
-            if rep.held < cap:
+            if self.load(rep) < cap:
                 team.cursor = (team.cursor + step + 1) % len(reps)
                 return rep
         return None
 
-    # --- the rep's working day ----------------------------------------------------------
+    def load(self, rep: Rep) -> int:
+        """What counts against the rep's private-pool cap under the policy's options."""
+        rules = self.policy.circulation
+        load = rep.held
+        if not rules.cap_counts_opportunities:
+            load -= rep.opportunities
+        if rules.cap_counts_won:
+            load += rep.customers
+        return load
 
-    def _work(self, rep: Rep) -> Any:
-        env, team = self.env, rep.team
-        calendar = team.calendar
-        while True:
-            if not calendar.always_open and not calendar.is_open(env.now):
-                yield env.timeout(calendar.next_open(env.now) - env.now)
-                continue
-            lead = self._next_lead(rep)
-            if lead is None:
-                rep.idle = True
-                rep.wake = env.event()
-                team.idle.append(rep)
-                yield rep.wake
-                continue
-            kind = self._start(rep, lead)
-            hours = self._duration(team, lead, kind)
-            yield env.timeout(hours)
-            self._account_busy(rep, lead, hours)
-            self._finish(rep, lead, kind)
+    # --- ownership and places -----------------------------------------------------------
 
-    def _next_lead(self, rep: Rep) -> Lead | None:
-        team, now = rep.team, self.env.now
-        cap = team.spec.private_pool_cap
-        if self.new_first:
-            return pop_new(rep) or pop_queue(team, rep, cap) or pop_due(rep, now)
-        return pop_due(rep, now) or pop_new(rep) or pop_queue(team, rep, cap)
-
-    def _start(self, rep: Rep, lead: Lead) -> int:
-        now = self.env.now
-        if rep.team.is_sdr:
-            self.tally.sdr_wait_hours.append(now - lead.arrived_at)
-        elif lead.owner is None:
-            self._own(rep, lead)
-        lead.state = IN_WORK
-        rep.current = lead
-        if lead.first_contact_at < 0:
-            self._first_contact(lead, now)
-        kind = CLEAN if rep.team.is_sdr else MEETING if lead.stage >= QUALIFIED else ATTEMPT
-        return kind
-
-    def _duration(self, team: TeamFloor, lead: Lead, kind: int) -> float:
-        uniform = lead_uniform(lead.key, DURATION, lead.touches)
-        if kind == CLEAN and team.spec.clean_minutes is not None:
-            return followup.duration_hours(team.spec.clean_minutes, uniform)
-        spec = team.meeting if kind == MEETING else team.spec.attempt_minutes
-        return followup.duration_hours(spec, uniform)
-
-    def _account_busy(self, rep: Rep, lead: Lead, hours: float) -> None:
-        end = self.env.now
-        in_shift = min(end, rep.team.calendar.shift_end(end - hours)) - (end - hours)
-        rep.busy_hours += in_shift
-        rep.current = None
-        if not rep.team.is_sdr:
-            self.tally.sales_busy_hours += in_shift
-        self.tally.add(self._day(), lead.channel, lead.business_line, BUSY_HOURS, hours)
-
-    def _finish(self, rep: Rep, lead: Lead, kind: int) -> None:
-        self._touch(lead, rep)
-        if kind == CLEAN:
-            self._clean(rep, lead)
-        elif kind == MEETING:
-            self._meet(rep, lead)
-        else:
-            self._attempt(rep, lead)
-
-    # --- outcomes -----------------------------------------------------------------------
-
-    def _clean(self, rep: Rep, lead: Lead) -> None:
-        """SDR cleaning: disqualify junk, refine the score, hand on to sales."""
-        spec = rep.team.spec
-        connected = lead_uniform(lead.key, SDR_CLEAN, 0) < spec.connect_rate
-        if connected:
-            lead.stage = CONTACTED
-            lead.last_conversation_at = self.env.now
-            if self.policy.routing.sdr_disqualify and self._judged_junk(lead):
-                self._lose(lead, "sdr_disqualified")
-                return
-            normal = followup.normal_from_uniform(lead_uniform(lead.key, SDR_JUDGE, 1))
-            lead.score = refined_score(lead.propensity, spec.refined_score_noise, normal)
-            lead.grade = grade_of(lead.score, self.policy.grading)
-        if self.log:
-            self._log(lead, "cleaned", "connected" if connected else "unreached")
-        self._to_team(lead, self.teams[self._route(lead, skip_sdr=True).team])
-
-    def _judged_junk(self, lead: Lead) -> bool:
-        if self.sdr_team is None:
-            return False
-        spec = self.sdr_team.spec
-        junk = lead.propensity < self.scenario.classification.junk_propensity
-        chance = spec.disqualify_accuracy if junk else spec.false_disqualify_rate
-        return lead_uniform(lead.key, SDR_JUDGE, 0) < chance
-
-    def _attempt(self, rep: Rep, lead: Lead) -> None:
-        """A contact attempt: maybe a conversation, maybe qualification."""
-        lead.attempts += 1
-        spec = rep.team.spec
-        if lead_uniform(lead.key, CONNECT, lead.attempts) >= spec.connect_rate:
+    def assign(self, rep: Rep, lead: Lead, *, new: bool) -> None:
+        """Make ``rep`` the owner; ``new`` puts the lead at the front of the rep's work."""
+        self.own(rep, lead)
+        if new:
+            lead.state = WAITING
+            rep.new.append(lead)
             if self.log:
-                self._log(lead, "attempt", "no_answer")
-            if lead.attempts >= self.max_attempts:
-                self._hold(lead, "unreached")
-            else:
-                self._follow_up(rep, lead, self._spacing(lead.attempts))
-            return
-        self._converse(rep, lead)
+                self.record(lead, "assigned", rep.team.name)
+            nudge(rep)
 
-    def _converse(self, rep: Rep, lead: Lead) -> None:
-        now = self.env.now
-        curve = self.decay[lead.channel]
-        since = lead.last_conversation_at if lead.last_conversation_at >= 0 else lead.arrived_at
-        decay = followup.decay_factor(curve, lead.first_contact_at - lead.arrived_at)
-        stale = followup.staleness_factor(curve, (now - since) / HOURS_PER_DAY)
-        fit = rep.team.fit[lead.complexity]
-        chance = followup.qualify_probability(lead.propensity, decay, stale, rep.skill, fit)
-        lead.stage = max(lead.stage, CONTACTED)
-        lead.last_conversation_at = now
-        if lead_uniform(lead.key, ADVANCE, 0) >= chance:
-            if self.log:
-                self._log(lead, "attempt", "not_ready")
-            self._hold(lead, "not_ready")
-            return
-        lead.stage = QUALIFIED
-        if self.log:
-            self._log(lead, "qualified", f"chance={chance:.3f}")
-        gap = rep.team.spec.cycle_days.to_opportunity * HOURS_PER_DAY
-        self._follow_up(rep, lead, lead_exponential(lead.key, CYCLE, QUALIFIED, gap))
-
-    def _meet(self, rep: Rep, lead: Lead) -> None:
-        """A sales-cycle meeting: it may not happen; if it does, the deal moves or dies."""
-        spec = rep.team.spec
-        lead.meetings += 1
-        if lead_uniform(lead.key, SHOW, lead.stage * 64 + lead.meetings) >= spec.meeting_show_rate:
-            if lead.meetings >= self.policy.follow_up.meeting_attempts:
-                self._lose(lead, "went_dark")
-            else:
-                self._follow_up(rep, lead, self._spacing(1))
-            return
-        curve = self.decay[lead.channel]
-        stale = followup.staleness_factor(
-            curve, (self.env.now - lead.last_conversation_at) / HOURS_PER_DAY)
-        lead.last_conversation_at = self.env.now
-        base = spec.opportunity_rate if lead.stage == QUALIFIED else spec.win_rate
-        chance = followup.stage_probability(base, stale, rep.skill, rep.team.fit[lead.complexity])
-        if lead_uniform(lead.key, ADVANCE, lead.stage) >= chance:
-            self._lose(lead, "no_fit" if lead.stage == QUALIFIED else "lost_deal")
-        elif lead.stage == QUALIFIED:
-            lead.stage = OPPORTUNITY
-            lead.meetings = 0
-            if self.log:
-                self._log(lead, "opportunity", f"chance={chance:.3f}")
-            gap = spec.cycle_days.to_close * HOURS_PER_DAY
-            self._follow_up(rep, lead, lead_exponential(lead.key, CYCLE, OPPORTUNITY, gap))
-        else:
-            self._win(lead)
-
-    def _spacing(self, done: int) -> float:
-        return self.spacing[min(done - 1, len(self.spacing) - 1)]
-
-    def _follow_up(self, rep: Rep, lead: Lead, after_hours: float) -> None:
-        due = self.env.now + after_hours
-        self.order += 1
-        schedule(rep, due, lead, self.order)
-        self.env.timeout(after_hours).callbacks.append(lambda _: nudge(rep))
-
-    # --- state changes ------------------------------------------------------------------
-
-    def _first_contact(self, lead: Lead, now: float) -> None:
-        delay = now - lead.arrived_at
-        lead.first_contact_at = now
-        self.tally.first_contact_hours.append(delay)
-        day = self._day()
-        self.tally.add(day, lead.channel, lead.business_line, FIRST_CONTACTS, 1.0)
-        if lead.arrived_at + self.sla_hours > self.horizon:
-            self.tally.sla_due += 1
-        if delay <= self.sla_hours:
-            self.tally.sla_met += 1
-            self.tally.add(day, lead.channel, lead.business_line, SLA_MET, 1.0)
-
-    def _touch(self, lead: Lead, rep: Rep) -> None:
-        """Record a touch and check the experience limits."""
-        now = self.env.now
-        lead.touches += 1
-        self.tally.touches += 1
-        if not lead.harassed:
-            recent = [t for t in (lead.recent_touches or ()) if t > now - self.touch_window]
-            recent.append(now)
-            lead.recent_touches = recent
-            if len(recent) > self.touch_limit:
-                lead.harassed = True
-                lead.recent_touches = None
-                self.tally.harassed += 1
-        if not rep.team.is_sdr and not lead.duplicated:
-            self._check_duplicate(lead, rep, now)
-
-    def _check_duplicate(self, lead: Lead, rep: Rep, now: float) -> None:
-        since = now - self.duplicate_window
-        others = [(uid, t) for uid, t in (lead.contacts or ()) if t > since and uid != rep.uid]
-        if others:
-            lead.duplicated = True
-            lead.contacts = None
-            self.tally.duplicated += 1
-            return
-        lead.contacts = [(rep.uid, now)]
-
-    def _own(self, rep: Rep, lead: Lead) -> None:
+    def own(self, rep: Rep, lead: Lead) -> None:
+        if lead.owner is not rep:
+            lead.owners += 1
         lead.owner = rep
+        lead.team = rep.team.index
         rep.held += 1
+        if lead.stage == OPPORTUNITY:
+            rep.opportunities += 1
+        lead.assigned_at = self.env.now
+        lead.touched_since_assigned = False
+        self.circulation.on_assigned(lead, rep)
 
-    def _disown(self, lead: Lead) -> None:
+    def disown(self, lead: Lead) -> Rep | None:
         owner = lead.owner
         if isinstance(owner, Rep):
             owner.held -= 1
+            if lead.stage == OPPORTUNITY:
+                owner.opportunities -= 1
         lead.owner = None
+        return owner if isinstance(owner, Rep) else None
 
-    def _win(self, lead: Lead) -> None:
+    def to_pool(self, lead: Lead, pool: Pool, rule: str) -> None:
+        """Move a lead into a shared pool, recording where from and by which rule."""
+        origin = self.place_of(lead) if self.log else ""
+        origin_kind = lead.pool.kind if isinstance(lead.pool, Pool) else \
+            "private" if lead.owner is not None else "queue"
+        released_by = self.disown(lead)
+        if released_by is not None:
+            lead.released_by, lead.released_at = released_by.uid, self.env.now
+        if lead.pool is not None:
+            self.leave_pool(lead)
+        self.live -= 1
+        if pool.kind == PUBLIC and not lead.cycles and not lead.reactivated:
+            self.tally.recycled += 1
+        if pool.kind == PUBLIC and released_by is not None:
+            lead.cycles += 1
+        pool.add(lead, self.env.now)
+        self.tally.move(origin_kind, pool.kind, rule)
+        self.tally.pool_entries[pool.kind] += 1
+        if self.log:
+            self.record(lead, "moved", f"from={origin} to={pool.name} rule={rule}")
+        self.circulation.on_pooled(lead, pool)
+
+    def leave_pool(self, lead: Lead) -> None:
+        """Take a lead out of its shared pool (it is then in work again)."""
+        pool = lead.pool
+        if not isinstance(pool, Pool):
+            return
+        self.tally.pool_hours[pool.kind] += self.env.now - lead.pooled_at
+        pool.remove(lead)
+        self.live += 1
+
+    def place_of(self, lead: Lead) -> str:
+        if isinstance(lead.pool, Pool):
+            return lead.pool.name
+        if isinstance(lead.owner, Rep):
+            return f"private:{lead.owner.name}"
+        return "queue"
+
+    def release(self, lead: Lead, reason: str) -> None:
+        """Attempts ran out or the lead is not ready: back to circulation."""
+        rules = self.policy.circulation
+        if rules.max_cycles and lead.cycles >= rules.max_cycles:
+            self.to_pool(lead, self.pools[rules.over_cycles_to], "too_many_cycles")
+        elif rules.release_to_pool:
+            self.to_pool(lead, self.public_pool(lead.business_line), reason)
+        else:
+            self.to_pool(lead, self.pools[GRAND], reason)
+
+    def win(self, lead: Lead) -> None:
+        owner = lead.owner if isinstance(lead.owner, Rep) else None
+        self.disown(lead)
         lead.stage = WON
         lead.state = DONE_WON
-        self._disown(lead)
         self.live -= 1
         self.tally.won += 1
+        self.tally.finished(lead)
+        if lead.reactivated:
+            self.tally.reactivated_won += 1
         revenue = lead.deal_size * self.margins[lead.business_line]
         day = self._day()
         self.tally.add(day, lead.channel, lead.business_line, WON_COLUMN, 1.0)
         self.tally.add(day, lead.channel, lead.business_line, REVENUE, revenue)
         self.tally.days_to_win.append((self.env.now - lead.arrived_at) / HOURS_PER_DAY)
+        if owner is not None:
+            owner.customers += 1
         if self.log:
-            self._log(lead, "won", f"revenue={revenue:.2f}")
+            self.record(lead, "won", f"revenue={revenue:.2f}")
+        self.success.welcome(lead)
 
-    def _lose(self, lead: Lead, reason: str) -> None:
+    def lose(self, lead: Lead, reason: str) -> None:
+        self.disown(lead)
+        if lead.pool is not None:
+            self.leave_pool(lead)
         lead.state = DONE_LOST
-        self._disown(lead)
         self.live -= 1
+        self.tally.finished(lead)
         self.tally.count(self.tally.lost, reason)
         if self.log:
-            self._log(lead, "lost", reason)
-
-    def _hold(self, lead: Lead, reason: str) -> None:
-        """Release a lead from work into the holding state: counted, never dropped."""
-        lead.state = HELD
-        self._disown(lead)
-        self.live -= 1
-        self.tally.count(self.tally.held, reason)
-        if self.log:
-            self._log(lead, "released", reason)
+            self.record(lead, "lost", reason)
 
     def _go_cold(self, lead: Lead) -> None:
         """Patience ran out before the first contact: the lead abandons."""
@@ -494,47 +382,91 @@ class LeadModel:
             return
         self.tally.abandoned += 1
         self.tally.abandoned_wait_hours += self.env.now - lead.arrived_at
-        self._lose(lead, "went_cold")
+        self.lose(lead, "went_cold")
+
+    # --- service levels -----------------------------------------------------------------
+
+    def _start_sla(self, lead: Lead, calendar: WorkCalendar) -> None:
+        """Set the first-contact deadline once, when the lead is first routed."""
+        if lead.sla_deadline >= 0:
+            return
+        now = self.env.now
+        lead.sla_deadline = calendar.add_working_hours(now, self.sla_hours) \
+            if self.sla_working else now + self.sla_hours
+        if lead.sla_deadline <= self.horizon:
+            self.tally.sla_due += 1
+
+    def first_contact(self, lead: Lead) -> None:
+        now = self.env.now
+        lead.first_contact_at = now
+        self.tally.first_contact_hours.append(now - lead.arrived_at)
+        day = self._day()
+        self.tally.add(day, lead.channel, lead.business_line, FIRST_CONTACTS, 1.0)
+        if lead.sla_deadline > self.horizon:
+            self.tally.sla_due += 1
+        if now <= lead.sla_deadline:
+            self.tally.sla_met += 1
+            self.tally.add(day, lead.channel, lead.business_line, SLA_MET, 1.0)
 
     # --- bookkeeping --------------------------------------------------------------------
 
     def _day(self) -> int:
         return int(self.env.now // HOURS_PER_DAY)
 
-    def _close_capacity(self) -> None:
+    def _close_books(self) -> None:
+        """Capacity of the horizon, open pool stays, and per-lead figures of live leads."""
+        self.circulation.close()
         for team in self.floor:
-            if team.is_sdr:
-                continue
-            hours = team.calendar.working_hours(0.0, self.horizon)
-            self.tally.sales_capacity_hours += hours * len(team.reps)
+            if not team.is_sdr:
+                for rep in team.all_reps:
+                    self.tally.sales_capacity_hours += team.calendar.working_hours(
+                        rep.joined_at, min(rep.left_at, self.horizon))
+        for pool in self.pools.values():
+            for lead in pool.members.values():
+                self.tally.pool_hours[pool.kind] += self.horizon - lead.pooled_at
+        for lead in self._live_leads().values():
+            self.tally.finished(lead)
+        sizes = self.pool_sizes()
+        public = sum(size for name, size in sizes.items() if name.startswith(f"{PUBLIC}:"))
+        self.tally.pool_end = {"private": sizes["private"], PUBLIC: public,
+                               GRAND: sizes[GRAND], BLOCKED: sizes[BLOCKED]}
 
-    def census(self) -> dict[str, int]:
-        """Count leads by state from the queues themselves, not from the counters."""
+    def _live_leads(self) -> dict[int, Lead]:
+        """Leads in work and in pools, found by walking every queue and pool."""
+        seen = self._leads_in_work()
+        for pool in self.pools.values():
+            seen.update(pool.members)
+        return seen
+
+    def _leads_in_work(self) -> dict[int, Lead]:
         seen: dict[int, Lead] = {}
         for team in self.floor:
             for lead in team.queue:
                 if lead.state in (WAITING, WAITING_SDR) and lead.owner is None:
                     seen[lead.id] = lead
-            for rep in team.reps:
+            for rep in team.all_reps:
                 for lead in rep.new:
                     if lead.state == WAITING and lead.owner is rep:
                         seen[lead.id] = lead
                 for _, _, lead in rep.due:
                     if lead.state == SCHEDULED and lead.owner is rep:
                         seen[lead.id] = lead
-                if rep.current is not None:
+                if rep.current is not None and rep.current.state == IN_WORK:
                     seen[rep.current.id] = rep.current
-        tally = self.tally
-        return {
-            "arrived": tally.arrived,
-            "won": tally.won,
-            "lost": sum(tally.lost.values()),
-            "held": sum(tally.held.values()),
-            "in_work": len(seen),
-            "in_work_counted": self.live,
-        }
+        return seen
 
-    def _log(self, lead: Lead, event: str, detail: str = "") -> None:
+    def census(self) -> dict[str, int]:
+        """Count leads by place from the queues and pools themselves, not the counters."""
+        tally = self.tally
+        counts = {"arrived": tally.arrived, "won": tally.won, "lost": sum(tally.lost.values())}
+        for kind in (PUBLIC, GRAND, BLOCKED):
+            counts[kind] = sum(len(p) for p in self.pools.values() if p.kind == kind)
+        counts["in_work"] = len(self._leads_in_work())
+        counts["in_work_counted"] = self.live
+        return counts
+
+    def record(self, lead: Lead, event: str, detail: str = "") -> None:
+        """Write one event-log row for ``lead`` (callers check ``self.log`` first)."""
         if self.log is None:
             return
         owner = lead.owner.name if isinstance(lead.owner, Rep) else ""
@@ -545,6 +477,3 @@ class LeadModel:
             self.scenario.regions[lead.region], lead.grade, team, owner,
             STAGE_NAMES[lead.stage], detail,
         ))
-
-
-__all__ = ["NEW", "LeadModel", "ModelOptions"]

@@ -28,7 +28,8 @@ class ReplicationResult:
     series: np.ndarray  # [day, channel, business line, column]
     census: dict[str, int]
     lost: dict[str, int] = field(default_factory=dict)
-    held: dict[str, int] = field(default_factory=dict)
+    moves: dict[str, int] = field(default_factory=dict)
+    pools: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))  # [day, pool]
     sim_events: int = 0
     logged_events: int = 0
 
@@ -53,15 +54,19 @@ def run_replication(scenario: Scenario, policy: Policy, options: ModelOptions
         series=series,
         census=census,
         lost=dict(sorted(model.tally.lost.items())),
-        held=dict(sorted(model.tally.held.items())),
+        moves=dict(sorted(model.tally.moves.items())),
+        pools=np.asarray(model.tally.pool_days, dtype=float),
         sim_events=_simpy_event_count(model),
         logged_events=model.log.count if model.log else 0,
     )
 
 
+PLACES = ("won", "lost", "public", "grand", "blocked", "in_work")
+
+
 def check_conservation(census: dict[str, int]) -> None:
-    """arrived = won + lost + held + in work, and the counters agree with the queues."""
-    accounted = census["won"] + census["lost"] + census["held"] + census["in_work"]
+    """arrived = won + lost + every pool + in work, and the counters agree with the queues."""
+    accounted = sum(census[place] for place in PLACES)
     if accounted != census["arrived"] or census["in_work"] != census["in_work_counted"]:
         raise InvariantError(f"leads were not conserved: {census}")
 
@@ -71,6 +76,8 @@ def _money(model: LeadModel) -> Money:
     channel_cost = np.array([monthly_cost(c) * months for c in model.scenario.channels.values()])
     by_team = {name: team.headcount * team.monthly_cost_per_head * months
                for name, team in model.scenario.teams.items()}
+    success = model.scenario.customer_success
+    by_team["customer_success"] = success.headcount * success.monthly_cost_per_head * months
     return Money(channel_cost, sum(by_team.values()), by_team)
 
 

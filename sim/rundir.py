@@ -15,9 +15,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from leadops.atomic import write_text
 from scenarios import fingerprint
-from sim.metrics import BUSY_HOURS, CHANNEL_COST, SERIES
+from sim.metrics import BUSY_HOURS, CAMPAIGN_COST, CHANNEL_COST, POOL_COLUMNS, SERIES
 from sim.runs import RunResult
 
 SUMMARY_VERSION = 1
@@ -40,7 +42,7 @@ def summary(result: RunResult, overrides: list[str], policy_source: str) -> dict
         "by_business_line": result.breakdown("by_business_line"),
         "conservation": [r.census for r in result.replications],
         "lost_reasons": _mean_counts([r.lost for r in result.replications]),
-        "held_reasons": _mean_counts([r.held for r in result.replications]),
+        "moves": _mean_counts([r.moves for r in result.replications]),
         "simpy_events_per_lead": _ratio(first.sim_events, first.census["arrived"]),
     }
 
@@ -51,6 +53,7 @@ def write_run(out: Path, result: RunResult, overrides: list[str], policy_source:
     write_text(out / "summary.json", dumps(document))
     write_text(out / "replications.csv", replications_csv(result))
     write_text(out / "timeseries.csv", timeseries_csv(result))
+    write_text(out / "pools.csv", pools_csv(result))
 
 
 def dumps(document: Any) -> str:
@@ -91,9 +94,21 @@ def timeseries_csv(result: RunResult) -> str:
                 row = series[day, c, b]
                 staff_cost = row[BUSY_HOURS] * per_hour
                 values = [_cell(float(row[SERIES.index(name)])) for name in columns]
-                cost = float(row[CHANNEL_COST]) + staff_cost
+                cost = float(row[CHANNEL_COST]) + float(row[CAMPAIGN_COST]) + staff_cost
                 writer.writerow([date, day, line, channel, *values, _cell(staff_cost),
                                  _cell(cost)])
+    return buffer.getvalue()
+
+
+def pools_csv(result: RunResult) -> str:
+    """Pool sizes at the end of each day, averaged over replications."""
+    sizes = np.mean([r.pools for r in result.replications], axis=0)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["date", "day", *POOL_COLUMNS])
+    for day, row in enumerate(sizes):
+        date = (result.scenario.start_date + dt.timedelta(days=day)).isoformat()
+        writer.writerow([date, day, *(_cell(float(v)) for v in row)])
     return buffer.getvalue()
 
 

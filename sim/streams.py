@@ -20,7 +20,8 @@ GOLDEN = 0x9E3779B97F4A7C15
 TO_UNIT = 1.0 / (1 << 53)
 
 # Purposes of per-lead draws: each gets its own counter space.
-CONNECT, ADVANCE, DURATION, PATIENCE, CYCLE, SDR_CLEAN, SDR_JUDGE, SHOW = range(8)
+(CONNECT, ADVANCE, DURATION, PATIENCE, CYCLE, SDR_CLEAN, SDR_JUDGE, SHOW, REVIEW, RESPONSE,
+ OPT_OUT, RESCORE, REPEAT, REFERRAL) = range(14)
 
 
 def splitmix64(value: int) -> int:

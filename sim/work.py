@@ -1,0 +1,327 @@
+"""The reps' working time: cleaning, contact attempts, meetings, claiming and prospecting.
+
+Each rep is a SimPy process that, inside its team's calendar, takes the next item of work:
+its own new leads, the team's shared queue, its follow-ups that fell due, a lead claimed
+from a pool when nothing else is left; or a block of outbound prospecting when the team
+spends a share of its time on it. Outcomes are drawn from per-lead counter-based uniforms.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sim import followup
+from sim.floor import Rep, TeamFloor, nudge, pop_due, pop_new, pop_queue, schedule
+from sim.leads import (
+    CONTACTED,
+    IN_WORK,
+    OPPORTUNITY,
+    QUALIFIED,
+    Lead,
+    refined_score,
+)
+from sim.metrics import BUSY_HOURS
+from sim.streams import (
+    ADVANCE,
+    CONNECT,
+    CYCLE,
+    DURATION,
+    OPT_OUT,
+    SDR_CLEAN,
+    SDR_JUDGE,
+    SHOW,
+    lead_exponential,
+    lead_uniform,
+)
+
+if TYPE_CHECKING:
+    from sim.model import LeadModel
+
+HOURS_PER_DAY = 24.0
+CLEAN, ATTEMPT, MEETING = range(3)
+
+
+class Work:
+    """Runs every rep's working day and applies the outcome of each piece of work."""
+
+    def __init__(self, model: LeadModel):
+        self.model = model
+        self.env = model.env
+        self.tally = model.tally
+        follow_up = model.policy.follow_up
+        self.new_first = follow_up.work_order == "new_first"
+        self.spacing = follow_up.spacing_hours
+        self.max_attempts = follow_up.max_attempts
+        self.meeting_attempts = follow_up.meeting_attempts
+        self.decay = [c.decay or model.scenario.decay for c in model.scenario.channels.values()]
+        experience = model.scenario.experience
+        self.touch_window = experience.touch_window_days * HOURS_PER_DAY
+        self.touch_limit = experience.touch_limit
+        self.opt_out_chance = experience.opt_out_per_excess_touch
+        self.duplicate_window = experience.duplicate_window_days * HOURS_PER_DAY
+        self.outbound = next((i for i, c in enumerate(model.scenario.channels.values())
+                              if c.kind == "outbound"), -1)
+        self.order = 0
+
+    def start(self) -> None:
+        for team in self.model.floor:
+            for rep in team.reps:
+                self.env.process(self.shift(rep))
+
+    # --- the working loop ---------------------------------------------------------------
+
+    def shift(self, rep: Rep) -> Any:
+        env, team = self.env, rep.team
+        calendar = team.calendar
+        while rep.active:
+            if not calendar.always_open and not calendar.is_open(env.now):
+                yield env.timeout(calendar.next_open(env.now) - env.now)
+                continue
+            if self._prospecting_due(rep):
+                yield from self._prospect(rep)
+                continue
+            lead = self._next_lead(rep)
+            if lead is None:
+                rep.idle = True
+                rep.wake = env.event()
+                team.idle.append(rep)
+                yield rep.wake
+                continue
+            kind = self._start(rep, lead)
+            hours = self._duration(team, lead, kind)
+            yield env.timeout(hours)
+            self._account_busy(rep, lead, hours)
+            self._finish(rep, lead, kind)
+        self.model.circulation.hand_over(rep)
+
+    def _next_lead(self, rep: Rep) -> Lead | None:
+        team, now = rep.team, self.env.now
+        cap = team.spec.private_pool_cap
+        if self.new_first:
+            lead = pop_new(rep) or pop_queue(team, rep, cap) or pop_due(rep, now)
+        else:
+            lead = pop_due(rep, now) or pop_new(rep) or pop_queue(team, rep, cap)
+        if lead is None and not team.is_sdr:
+            lead = self.model.circulation.claim(rep)
+        return lead
+
+    def _start(self, rep: Rep, lead: Lead) -> int:
+        model, now = self.model, self.env.now
+        if rep.team.is_sdr:
+            self.tally.sdr_wait_hours.append(now - lead.arrived_at)
+        elif lead.owner is None:
+            model.own(rep, lead)
+        lead.state = IN_WORK
+        if not lead.touched_since_assigned and not rep.team.is_sdr:
+            lead.touched_since_assigned = True
+            model.circulation.first_touch(lead)
+        rep.current = lead
+        if lead.first_contact_at < 0:
+            model.first_contact(lead)
+        return CLEAN if rep.team.is_sdr else MEETING if lead.stage >= QUALIFIED else ATTEMPT
+
+    def _duration(self, team: TeamFloor, lead: Lead, kind: int) -> float:
+        uniform = lead_uniform(lead.key, DURATION, lead.touches)
+        if kind == CLEAN and team.spec.clean_minutes is not None:
+            return followup.duration_hours(team.spec.clean_minutes, uniform)
+        spec = team.meeting if kind == MEETING else team.spec.attempt_minutes
+        return followup.duration_hours(spec, uniform)
+
+    def _account_busy(self, rep: Rep, lead: Lead, hours: float) -> None:
+        end = self.env.now
+        in_shift = min(end, rep.team.calendar.shift_end(end - hours)) - (end - hours)
+        rep.busy_hours += in_shift
+        rep.current = None
+        if not rep.team.is_sdr:
+            self.tally.sales_busy_hours += in_shift
+        self.tally.add(self.model._day(), lead.channel, lead.business_line, BUSY_HOURS, hours)
+
+    def _finish(self, rep: Rep, lead: Lead, kind: int) -> None:
+        if lead.state != IN_WORK:
+            return  # moved away while being worked (the rep left, or an administrator)
+        if self.touch(lead, rep):
+            return
+        if kind == CLEAN:
+            self._clean(rep, lead)
+        elif kind == MEETING:
+            self._meet(rep, lead)
+        else:
+            self._attempt(rep, lead)
+
+    # --- prospecting --------------------------------------------------------------------
+
+    def _prospecting_due(self, rep: Rep) -> bool:
+        share = rep.team.spec.outbound_share
+        if share <= 0 or self.outbound < 0:
+            return False
+        worked = rep.busy_hours + rep.prospect_hours
+        return rep.prospect_hours <= share * worked
+
+    def _prospect(self, rep: Rep) -> Any:
+        """A block of outbound prospecting; the leads found go to the rep's private pool."""
+        spec = rep.team.spec
+        hours = spec.prospecting_block_minutes / 60.0
+        yield self.env.timeout(hours)
+        rep.prospect_hours += hours
+        self.tally.prospect_hours += hours
+        rng = self.model.streams.staff
+        for _ in range(int(rng.poisson(spec.outbound_leads_per_hour * hours))):
+            self.tally.outbound_leads += 1
+            self.model.arrive(self.outbound, owner=rep)
+
+    # --- outcomes -----------------------------------------------------------------------
+
+    def _clean(self, rep: Rep, lead: Lead) -> None:
+        """SDR cleaning: disqualify junk, refine the score, hand on to sales."""
+        model, spec = self.model, rep.team.spec
+        connected = lead_uniform(lead.key, SDR_CLEAN, lead.cycles) < spec.connect_rate
+        if connected:
+            lead.stage = max(lead.stage, CONTACTED)
+            lead.last_conversation_at = self.env.now
+            if model.policy.routing.sdr_disqualify and self._judged_junk(lead, rep):
+                model.lose(lead, "sdr_disqualified")
+                return
+            normal = followup.normal_from_uniform(lead_uniform(lead.key, SDR_JUDGE, 1))
+            lead.score = refined_score(lead.propensity, spec.refined_score_noise, normal)
+            lead.grade = model.grade(lead.score)
+        if model.log:
+            model.record(lead, "cleaned", "connected" if connected else "unreached")
+        model.to_team(lead, model.teams[model.route_of(lead, skip_sdr=True).team])
+
+    def _judged_junk(self, lead: Lead, rep: Rep) -> bool:
+        spec = rep.team.spec
+        junk = lead.propensity < self.model.scenario.classification.junk_propensity
+        chance = spec.disqualify_accuracy if junk else spec.false_disqualify_rate
+        return lead_uniform(lead.key, SDR_JUDGE, 0) < chance
+
+    def _attempt(self, rep: Rep, lead: Lead) -> None:
+        """A contact attempt: maybe a conversation, maybe qualification."""
+        lead.attempts += 1
+        counter = lead.cycles * 64 + lead.attempts
+        if lead_uniform(lead.key, CONNECT, counter) >= rep.team.spec.connect_rate:
+            if self.model.log:
+                self.model.record(lead, "attempt", "no_answer")
+            if lead.attempts >= self.max_attempts:
+                self.model.release(lead, "unreached")
+            else:
+                self.follow_up(rep, lead, self._spacing(lead.attempts))
+            return
+        self._converse(rep, lead)
+
+    def _converse(self, rep: Rep, lead: Lead) -> None:
+        now = self.env.now
+        curve = self.decay[lead.channel]
+        since = lead.last_conversation_at if lead.last_conversation_at >= 0 else lead.arrived_at
+        decay = followup.decay_factor(curve, lead.first_contact_at - lead.arrived_at)
+        stale = followup.staleness_factor(curve, (now - since) / HOURS_PER_DAY)
+        fit = rep.team.fit[lead.complexity]
+        chance = followup.qualify_probability(lead.propensity, decay, stale, rep.skill, fit)
+        lead.stage = max(lead.stage, CONTACTED)
+        lead.last_conversation_at = now
+        if lead_uniform(lead.key, ADVANCE, lead.cycles * 8) >= chance:
+            if self.model.log:
+                self.model.record(lead, "attempt", "not_ready")
+            self.model.release(lead, "not_ready")
+            return
+        self._advance(lead, QUALIFIED)
+        if self.model.log:
+            self.model.record(lead, "qualified", f"chance={chance:.3f}")
+        gap = rep.team.spec.cycle_days.to_opportunity * HOURS_PER_DAY
+        self.follow_up(rep, lead, lead_exponential(lead.key, CYCLE, QUALIFIED, gap))
+
+    def _meet(self, rep: Rep, lead: Lead) -> None:
+        """A sales-cycle meeting: it may not happen; if it does, the deal moves or dies."""
+        model, spec = self.model, rep.team.spec
+        lead.meetings += 1
+        show = lead_uniform(lead.key, SHOW, lead.stage * 64 + lead.meetings)
+        if show >= spec.meeting_show_rate:
+            if lead.meetings >= self.meeting_attempts:
+                model.lose(lead, "went_dark")
+            else:
+                self.follow_up(rep, lead, self._spacing(1))
+            return
+        curve = self.decay[lead.channel]
+        stale = followup.staleness_factor(
+            curve, (self.env.now - lead.last_conversation_at) / HOURS_PER_DAY)
+        lead.last_conversation_at = self.env.now
+        base = spec.opportunity_rate if lead.stage == QUALIFIED else spec.win_rate
+        chance = followup.stage_probability(base, stale, rep.skill, rep.team.fit[lead.complexity])
+        if lead_uniform(lead.key, ADVANCE, lead.stage) >= chance:
+            model.lose(lead, "no_fit" if lead.stage == QUALIFIED else "lost_deal")
+        elif lead.stage == QUALIFIED:
+            self._advance(lead, OPPORTUNITY)
+            if model.log:
+                model.record(lead, "opportunity", f"chance={chance:.3f}")
+            gap = spec.cycle_days.to_close * HOURS_PER_DAY
+            self.follow_up(rep, lead, lead_exponential(lead.key, CYCLE, OPPORTUNITY, gap))
+        else:
+            model.win(lead)
+
+    def _advance(self, lead: Lead, stage: int) -> None:
+        lead.stage = stage
+        lead.meetings = 0
+        if stage == OPPORTUNITY and isinstance(lead.owner, Rep):
+            lead.owner.opportunities += 1
+        self.model.circulation.on_progress(lead)
+
+    def _spacing(self, done: int) -> float:
+        return self.spacing[min(done - 1, len(self.spacing) - 1)]
+
+    def follow_up(self, rep: Rep, lead: Lead, after_hours: float) -> None:
+        """Put the lead on the rep's agenda ``after_hours`` from now."""
+        self.order += 1
+        schedule(rep, self.env.now + after_hours, lead, self.order)
+        self.env.timeout(after_hours).callbacks.append(lambda _: nudge(rep))
+
+    # --- experience ---------------------------------------------------------------------
+
+    def touch(self, lead: Lead, rep: Rep | None) -> bool:
+        """Record a touch (a rep's attempt or a campaign message) and check the limits.
+
+        Returns True when the touch made the customer opt out (the lead is then blocked).
+        """
+        now = self.env.now
+        lead.touches += 1
+        lead.last_touch_at = now
+        self.tally.touches += 1
+        over, first_time = self._over_limit(lead, now)
+        if rep is not None and not rep.team.is_sdr and not lead.duplicated:
+            self._check_duplicate(lead, rep, now)
+        if first_time and self.model.policy.circulation.block_harassed:
+            self.model.circulation.block(lead, "harassed")
+            return True
+        if over and lead_uniform(lead.key, OPT_OUT, lead.touches) < self.opt_out_chance:
+            self.model.circulation.block(lead, "opted_out")
+            return True
+        return False
+
+    def _over_limit(self, lead: Lead, now: float) -> tuple[bool, bool]:
+        """Whether the lead is over the touch limit now, and whether for the first time."""
+        recent = lead.recent_touches
+        if recent is None:
+            lead.recent_touches = [now]
+            return False, False
+        recent.append(now)
+        if len(recent) <= self.touch_limit:
+            return False, False
+        recent = [t for t in recent if t > now - self.touch_window][-(self.touch_limit + 1):]
+        lead.recent_touches = recent
+        over = len(recent) > self.touch_limit
+        first_time = over and not lead.harassed
+        if first_time:
+            lead.harassed = True
+            self.tally.harassed += 1
+        return over, first_time
+
+    def _check_duplicate(self, lead: Lead, rep: Rep, now: float) -> None:
+        if lead.contacts is None:
+            lead.contacts = [(rep.uid, now)]
+            return
+        since = now - self.duplicate_window
+        contacts = [(uid, t) for uid, t in lead.contacts if t > since]
+        if any(uid != rep.uid for uid, _ in contacts):
+            lead.duplicated = True
+            lead.contacts = None
+            self.tally.duplicated += 1
+            return
+        lead.contacts = [(rep.uid, now)]
