@@ -66,6 +66,7 @@ def run_to_directory(setup: Setup, out: Path, *, replications: int = 5, seed: in
     from sim.rundir import write_run
 
     _check_directory(out)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     log_path = None
     scratch = Path(tempfile.mkdtemp(prefix=".leadops-", dir=out))
@@ -78,8 +79,12 @@ def run_to_directory(setup: Setup, out: Path, *, replications: int = 5, seed: in
         write_run(out, result, list(setup.overrides), setup.policy_source)
         if log_path is not None:
             log_path.replace(out / log_path.name)
-    finally:
+    except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    shutil.rmtree(scratch, ignore_errors=True)
     return result
 
 

@@ -30,6 +30,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"is not valid TOML: {exc}", file=str(path)) from None
+    except RecursionError:
+        raise InputError("nests tables or arrays too deeply", file=str(path)) from None
 
 
 def validate_model(model: type[ModelT], data: dict[str, Any], *, file: str) -> ModelT:
@@ -37,7 +39,9 @@ def validate_model(model: type[ModelT], data: dict[str, Any], *, file: str) -> M
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        # A misspelt required field also shows as "missing"; the typo is the useful report.
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         message, path = describe_error(model, error), _dotted(error["loc"])
         raise InputError(message, file=file, path=path) from None
     except (ValueError, TypeError) as exc:

@@ -37,7 +37,7 @@ def parse_override(text: str) -> Override:
 def parse_value(raw: str) -> Any:
     try:
         return tomllib.loads(f"value = {raw}")["value"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return raw
 
 
@@ -69,6 +69,8 @@ def _assign(node: Any, keys: list[str], value: Any, path: str) -> None:
 
 
 def _list_index(node: list[Any], key: str, path: str) -> int:
+    if not node:
+        raise InputError(f"the list is empty, so there is no item {key!r}", path=path)
     if not key.isdigit() or int(key) >= len(node):
         raise InputError(f"list index must be 0..{len(node) - 1}, got {key!r}", path=path)
     return int(key)

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Complexity = Literal["low", "medium", "high"]
 COMPLEXITIES: tuple[Complexity, ...] = ("low", "medium", "high")
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Volume = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
@@ -106,7 +107,9 @@ class Response(Strict):
     which has diminishing returns in spend s for shape <= 1.
     """
 
-    max_leads_per_day: Positive = Field(description="Volume the channel saturates at.")
+    max_leads_per_day: Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)] = Field(
+        description="Volume the channel saturates at."
+    )
     half_saturation_spend: Positive = Field(description="Monthly spend giving half of it.")
     shape: Annotated[float, Field(gt=0.0, le=4.0)] = Field(1.0, description="Hill exponent.")
 
@@ -121,7 +124,7 @@ class Channel(Strict):
         description="organic, paid, referral (produced by won customers) or outbound "
         "(produced by reps' own prospecting)."
     )
-    leads_per_day: NonNegative | None = Field(
+    leads_per_day: Volume | None = Field(
         None, description="Mean arrivals per calendar day (organic; referral and outbound "
         "channels may add a base volume here on top of what customers and reps produce)."
     )
@@ -373,9 +376,11 @@ class Scenario(Strict):
     name: str = Field(min_length=1, description="Short name shown in outputs.")
     description: str = Field("", description="What this scenario represents.")
     days: Annotated[int, Field(ge=1, le=3660)] = Field(365, description="Horizon in days.")
-    start_date: dt.date = Field(dt.date(2026, 1, 5), description="Calendar date of day 0.")
+    start_date: Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2900, 1, 1))] = Field(
+        dt.date(2026, 1, 5), description="Calendar date of day 0."
+    )
     currency: str = Field("USD", description="Currency of every money field.")
-    volume_scale: Positive = Field(
+    volume_scale: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = Field(
         1.0, description="Multiplies every channel's arrival volume (what-if growth)."
     )
     default_policy: str = Field(

@@ -92,7 +92,7 @@ def timeseries_csv(result: RunResult) -> str:
         for c, channel in enumerate(channels):
             for b, line in enumerate(lines):
                 row = series[day, c, b]
-                staff_cost = row[BUSY_HOURS] * per_hour
+                staff_cost = float(row[BUSY_HOURS]) * per_hour
                 values = [_cell(float(row[SERIES.index(name)])) for name in columns]
                 cost = float(row[CHANNEL_COST]) + float(row[CAMPAIGN_COST]) + staff_cost
                 writer.writerow([date, day, line, channel, *values, _cell(staff_cost),
@@ -124,7 +124,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 def _cell(value: float | None) -> str:
     if value is None:
         return ""
-    return repr(round(value, 10))
+    return repr(round(float(value), 10))
 
 
 def _clean(value: Any) -> Any:

@@ -35,7 +35,8 @@ def splitmix64(value: int) -> int:
 def lead_uniform(key: int, purpose: int, counter: int) -> float:
     """A uniform number in (0, 1) for draw ``counter`` of ``purpose`` on lead ``key``."""
     mixed = splitmix64(key ^ ((purpose << 56) | counter) * GOLDEN & MASK64)
-    return ((mixed >> 11) + 0.5) * TO_UNIT
+    # The top hash value would round up to exactly 1.0; keep it strictly inside (0, 1).
+    return min(((mixed >> 11) + 0.5) * TO_UNIT, 1.0 - TO_UNIT)
 
 
 def lead_exponential(key: int, purpose: int, counter: int, mean: float) -> float:
