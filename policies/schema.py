@@ -133,7 +133,8 @@ class Circulation(Strict):
     """
 
     sla_hours: Annotated[float, Field(gt=0)] = Field(
-        24.0, description="First contact is due this many hours after assignment."
+        24.0, description="First contact is due this many hours after the lead is routed; "
+        "each new owner also owes a first touch this many hours after taking the lead."
     )
     sla_clock: Literal["calendar", "working"] = Field(
         "calendar", description="Count SLA hours around the clock or in the team's hours."

@@ -216,7 +216,9 @@ class Team(Strict):
     headcount: Annotated[int, Field(ge=0, le=10_000)] = Field(description="People on the team.")
     monthly_cost_per_head: NonNegative = Field(0.0, description="Loaded cost per person.")
     calendar: Calendar = Field(default_factory=Calendar, description="Working time.")
-    attempt_minutes: Duration = Field(description="Rep time one contact attempt takes.")
+    attempt_minutes: Duration | None = Field(
+        None, description="Rep time one contact attempt takes (required for sales teams)."
+    )
     meeting_minutes: Duration | None = Field(
         None, description="Rep time a later-stage meeting takes (defaults to attempt_minutes)."
     )
@@ -229,7 +231,8 @@ class Team(Strict):
         200, description="Most leads one rep may own at once."
     )
     skill_spread: NonNegative = Field(
-        0.2, description="Standard deviation of log skill across people (0 = all alike)."
+        0.2, description="Standard deviation of log overall conversion skill across people "
+        "(0 = all alike); the team average stays the same."
     )
     complexity_fit: dict[Complexity, Positive] = Field(
         default={"low": 1.0, "medium": 1.0, "high": 1.0},
@@ -269,6 +272,8 @@ class Team(Strict):
     def _sdr_cleans(self) -> Team:
         if self.role == "sdr" and self.clean_minutes is None:
             raise ValueError("an sdr team needs clean_minutes")
+        if self.role != "sdr" and self.attempt_minutes is None:
+            raise ValueError(f"a {self.role} team needs attempt_minutes")
         return self
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from scenarios.schema import COMPLEXITIES, Scenario, Team
+from scenarios.schema import COMPLEXITIES, Duration, Scenario, Team
 from sim.calendar import WorkCalendar
 from sim.leads import SCHEDULED, WAITING, WAITING_SDR, Lead
 
@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 
 class Rep:
-    """One person on a team. ``held`` counts the leads in the rep's private pool."""
+    """One person on a team. ``held`` counts the leads in the rep's private pool.
+
+    ``skill`` multiplies each of the three conversion steps (qualify, opportunity, win), so
+    a rep's overall conversion scales with ``skill ** 3``: the cube root of a lognormal
+    overall skill with mean 1, so that the spread does not change the team's average.
+    """
 
     __slots__ = ("active", "busy_hours", "claim_day", "claims", "current", "customers", "due",
                  "held", "idle", "joined_at", "left_at", "name", "new", "opportunities",
@@ -67,14 +72,28 @@ class TeamFloor:
         self.reps: list[Rep] = []
         self.all_reps: list[Rep] = []
         self.hires = 0
-        self.queue: deque[Lead] = deque()
+        self.queues: dict[int, deque[Lead]] = {-1: deque()}
         self.idle: deque[Rep] = deque()
         self.cursor = 0
         self.by_region: dict[int, list[Rep]] = {}
         self.regions: list[int] = []
         self.uids: Iterator[int] = iter(())
         self.fit = tuple(spec.complexity_fit.get(name, 1.0) for name in COMPLEXITIES)
-        self.meeting = spec.meeting_minutes or spec.attempt_minutes
+        self.attempt = spec.attempt_minutes or spec.clean_minutes or Duration(mean_minutes=10.0)
+        self.meeting = spec.meeting_minutes or self.attempt
+
+    def queue_key(self, region: int) -> int:
+        """Leads of a region someone covers queue for that region; the rest queue jointly."""
+        return region if region in self.by_region else -1
+
+    def enqueue(self, lead: Lead) -> int:
+        key = self.queue_key(lead.region)
+        self.queues.setdefault(key, deque()).append(lead)
+        return key
+
+    def queued(self) -> Iterator[Lead]:
+        for queue in self.queues.values():
+            yield from queue
 
     def eligible(self, region: int) -> list[Rep]:
         """Reps who cover ``region``; every rep when nobody on the team covers it."""
@@ -103,7 +122,8 @@ def hire(team: TeamFloor, skill: float, now: float, region: int | None = None) -
     team.hires += 1
     if region is None:
         region = team.regions[(team.hires - 1) % len(team.regions)] if team.regions else -1
-    rep = Rep(next(team.uids), f"{team.name}-{team.hires}", team, skill, region, now)
+    rep = Rep(next(team.uids), f"{team.name}-{team.hires}", team, skill ** (1.0 / 3.0), region,
+              now)
     team.reps.append(rep)
     team.all_reps.append(rep)
     if region >= 0:
@@ -129,13 +149,18 @@ def nudge(rep: Rep) -> None:
         rep.wake.succeed()
 
 
-def nudge_team(team: TeamFloor) -> None:
-    """Wake one idle rep of the team for work in its shared queue."""
+def nudge_team(team: TeamFloor, key: int = -1) -> None:
+    """Wake one idle rep of the team who may take work from queue ``key``."""
+    skipped = []
     while team.idle:
         rep = team.idle.popleft()
-        if rep.idle:
+        if not rep.idle:
+            continue
+        if key == -1 or rep.region == key:
             nudge(rep)
-            return
+            break
+        skipped.append(rep)
+    team.idle.extendleft(reversed(skipped))
 
 
 def schedule(rep: Rep, due_at: float, lead: Lead, order: int) -> None:
@@ -156,10 +181,12 @@ def pop_queue(team: TeamFloor, rep: Rep, cap: int) -> Lead | None:
     if not team.is_sdr and rep.held >= cap:
         return None
     wanted = WAITING_SDR if team.is_sdr else WAITING
-    while team.queue:
-        lead = team.queue.popleft()
-        if lead.state == wanted and lead.owner is None:
-            return lead
+    for key in (rep.region, -1) if rep.region >= 0 else (-1,):
+        queue = team.queues.get(key)
+        while queue:
+            lead = queue.popleft()
+            if lead.state == wanted and lead.owner is None:
+                return lead
     return None
 
 

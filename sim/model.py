@@ -214,10 +214,10 @@ class LeadModel:
         lead.state = WAITING_SDR
         lead.via_sdr = True
         self._start_sla(lead, self.sdr_team.calendar)
-        self.sdr_team.queue.append(lead)
+        key = self.sdr_team.enqueue(lead)
         if self.log:
             self.record(lead, "queued_sdr", self.sdr_team.name)
-        nudge_team(self.sdr_team)
+        nudge_team(self.sdr_team, key)
 
     def to_team(self, lead: Lead, team: TeamFloor, *, exclude: Rep | None = None) -> None:
         """Hand a lead to a sales team: to an owner now, or to the shared queue."""
@@ -225,10 +225,10 @@ class LeadModel:
         lead.state = WAITING
         self._start_sla(lead, team.calendar)
         if self.strategy == "next_available" or not team.reps:
-            team.queue.append(lead)
+            key = team.enqueue(lead)
             if self.log:
                 self.record(lead, "queued", team.name)
-            nudge_team(team)
+            nudge_team(team, key)
             return
         rep = self.choose_rep(team, lead, exclude)
         if rep is None:
@@ -441,7 +441,7 @@ class LeadModel:
     def _leads_in_work(self) -> dict[int, Lead]:
         seen: dict[int, Lead] = {}
         for team in self.floor:
-            for lead in team.queue:
+            for lead in team.queued():
                 if lead.state in (WAITING, WAITING_SDR) and lead.owner is None:
                     seen[lead.id] = lead
             for rep in team.all_reps:

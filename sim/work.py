@@ -124,7 +124,7 @@ class Work:
         uniform = lead_uniform(lead.key, DURATION, lead.touches)
         if kind == CLEAN and team.spec.clean_minutes is not None:
             return followup.duration_hours(team.spec.clean_minutes, uniform)
-        spec = team.meeting if kind == MEETING else team.spec.attempt_minutes
+        spec = team.meeting if kind == MEETING else team.attempt
         return followup.duration_hours(spec, uniform)
 
     def _account_busy(self, rep: Rep, lead: Lead, hours: float) -> None:
