@@ -44,8 +44,11 @@ def _section(name: str, schema: dict[str, Any], definitions: dict[str, Any]) -> 
         lines += [" ".join(schema["description"].split()), ""]
     lines += ["| field | type | default | meaning |", "| --- | --- | --- | --- |"]
     for field, spec in properties.items():
-        default = spec.get("default", "required" if field in schema.get("required", []) else "")
+        required = field in schema.get("required", [])
+        default = spec.get("default", "required" if required else "section defaults")
         meaning = " ".join(str(spec.get("description", "")).split())
+        if not meaning and "$ref" in spec:
+            meaning = f"See the section {_type(spec)} below."
         lines.append(f"| `{field}` | {_type(spec)} | `{default}` | {meaning} |")
     return [*lines, ""]
 
