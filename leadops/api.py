@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,19 +89,34 @@ def run_to_directory(setup: Setup, out: Path, *, replications: int = 5, seed: in
     return result
 
 
-def validate_file(path: Path, scenario: str | None = None) -> str:
-    """Validate a scenario or policy file; returns its kind. Raises :class:`InputError`."""
+def validate_file(path: Path, scenario: str | None = None) -> tuple[str, list[str]]:
+    """Validate a scenario or policy file: its kind and the linter's warnings.
+
+    Raises :class:`InputError` when the file is invalid.
+    """
+    from policies.lint import lint
+
     data = read_toml(path)
     if "routing" in data:
         policy = load_policy(str(path))
-        if scenario is not None:
-            check_fits(policy, load_scenario(scenario))
-        return "policy"
+        against = load_scenario(scenario) if scenario is not None else None
+        if against is not None:
+            check_fits(policy, against)
+        return "policy", [f"{path.name}: {finding}" for finding in lint(policy, against)]
     if "channels" in data or "teams" in data:
-        load_scenario(str(path))
-        return "scenario"
+        loaded = load_scenario(str(path))
+        return "scenario", policy_warnings(Setup(loaded, load_policy(loaded.default_policy),
+                                                 (), loaded.default_policy))
     raise InputError("is neither a scenario (it has no [channels]) nor a policy (no "
                      "[routing])", file=path.name)
+
+
+def policy_warnings(setup: Setup) -> list[str]:
+    """The linter's findings for the setup's policy on its scenario."""
+    from policies.lint import lint
+
+    return [f"policy '{setup.policy.name}': {finding}"
+            for finding in lint(setup.policy, setup.scenario)]
 
 
 def check_run_options(*, replications: int, seed: int, days: int | None, workers: int) -> None:
@@ -110,6 +126,27 @@ def check_run_options(*, replications: int, seed: int, days: int | None, workers
     if days is not None:
         _check_range("--days", days, 1, 3660)
     _check_range("--workers", workers, 1, 256)
+
+
+def check_precision_options(*, half_width: float, max_replications: int, replications: int
+                            ) -> None:
+    if not 0 < half_width < 10:
+        raise InputError(f"must be between 0 and 10, got {half_width}",
+                         path="--relative-half-width")
+    _check_range("--max-replications", max_replications, replications, 100_000)
+
+
+def write_atomically_into(out: Path, write: Callable[[], None]) -> None:
+    """Create ``out`` if needed and call ``write``; a new directory is removed on failure."""
+    _check_directory(out)
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write()
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def _check_range(option: str, value: int, low: int, high: int) -> None:

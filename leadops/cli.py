@@ -58,6 +58,8 @@ def run(
 
     api.check_run_options(replications=replications, seed=seed, days=days, workers=workers)
     setup = api.prepare(scenario, policy, overrides or [])
+    for warning in api.policy_warnings(setup):
+        console.warn(warning)
     target = out or Path("runs") / f"{setup.scenario.name}-{setup.policy.name}"
     with console.progress(replications, "replications", quiet) as advance:
         result = api.run_to_directory(setup, target, replications=replications, seed=seed,
@@ -69,17 +71,77 @@ def run(
 
 
 @app.command()
+def compare(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    policies: Annotated[list[str] | None, typer.Option(
+        "--policy", "-p", help="A policy to compare (repeat); the first is the reference.")
+    ] = None,
+    variants: Annotated[list[str] | None, typer.Option(
+        "--variant", help="A scenario variant NAME:PATH=VALUE[,PATH=VALUE...] (repeat).")
+    ] = None,
+    replications: Annotated[int, typer.Option("--replications", "-n",
+                                              help="Replications per alternative.")] = 10,
+    precision: Annotated[bool, typer.Option(
+        "--precision", help="Add replications until the chosen differences are resolved.")
+    ] = False,
+    precision_kpis: Annotated[list[str] | None, typer.Option(
+        "--precision-kpi", help="KPI that --precision must resolve (repeat) "
+        "[default: roi, conversion_rate]")] = None,
+    half_width: Annotated[float, typer.Option(
+        "--relative-half-width", help="--precision: a difference whose half-width is below "
+        "this share of the reference mean is precise enough.")] = 0.05,
+    max_replications: Annotated[int, typer.Option(
+        "--max-replications", help="--precision: replication cap.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the run.")] = 1,
+    days: Annotated[int | None, typer.Option("--days", help="Horizon in days.")] = None,
+    overrides: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override for every alternative: PATH=VALUE.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output directory [default: runs/compare-SCENARIO]")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
+) -> None:
+    """Compare policies or scenario variants on common random numbers, paired."""
+    from leadops import api, comparing, console
+
+    api.check_run_options(replications=replications, seed=seed, days=days, workers=workers)
+    api.check_precision_options(half_width=half_width, max_replications=max_replications,
+                                replications=replications)
+    plan = comparing.Plan(
+        scenario, policies or [], variants or [], overrides or [], replications, seed, days,
+        workers, precision, precision_kpis or ["roi", "conversion_rate"], half_width,
+        max_replications,
+    )
+    with console.progress(None, "replications", quiet) as advance:
+        document, alternatives = comparing.run_comparison(plan, progress=lambda _: advance())
+    target = out or Path("runs") / f"compare-{document['scenario']['name']}"
+    api.write_atomically_into(target, lambda: comparing.write_comparison(
+        target, document, alternatives))
+    if not quiet:
+        console.comparison_table(document)
+        console.say(f"wrote {target}")
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario or policy files.")],
     scenario: Annotated[str | None, typer.Option(
         "--scenario", help="Also check policies against this scenario.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 2).")
+                      ] = False,
 ) -> None:
-    """Check scenario and policy files; exit 2 at the first invalid one."""
+    """Check scenario and policy files and lint policies; exit 2 at the first invalid one."""
     from leadops import api, console
 
+    warned = False
     for file in files:
-        kind = api.validate_file(file, scenario)
-        console.say(f"{file}: valid {kind}")
+        kind, warnings = api.validate_file(file, scenario)
+        for warning in warnings:
+            console.warn(warning)
+        warned = warned or bool(warnings)
+        console.say(f"{file}: valid {kind}" + (" (with warnings)" if warnings else ""))
+    if strict and warned:
+        raise InputError("the linter found problems and --strict was given", path="--strict")
 
 
 @app.command()

@@ -18,8 +18,12 @@ def say(text: str) -> None:
     _out.print(text, markup=False)
 
 
+def warn(text: str) -> None:
+    _err.print(f"warning: {text}", markup=False, highlight=False)
+
+
 @contextlib.contextmanager
-def progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[], None]]:
+def progress(total: int | None, label: str, quiet: bool) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr; yields the function that advances it by one."""
     if quiet:
         yield lambda: None
@@ -39,6 +43,38 @@ def kpi_table(kpis: Mapping[str, Mapping[str, Any]], title: str) -> None:
     for name, value in kpis.items():
         table.add_row(name, fmt(value["mean"]), _interval(value))
     _out.print(table)
+
+
+HEADLINE = ("leads", "won", "conversion_rate", "revenue", "cost", "roi",
+            "first_contact_hours_p50", "first_contact_hours_p90", "days_to_win_p50",
+            "sla_met_rate", "touches_per_lead", "harassment_rate", "duplicate_contact_rate",
+            "recycled_rate", "reactivated_won", "rep_utilization")
+
+
+def comparison_table(document: Mapping[str, Any]) -> None:
+    """Headline KPIs: each alternative against the reference, paired, with a verdict."""
+    reference = document["reference"]
+    table = Table(title=f"paired differences against {reference} "
+                  f"({document['replications']} replications, 95% intervals)",
+                  title_justify="left")
+    for column in ("KPI", "alternative"):
+        table.add_column(column)
+    for column in (reference, "alternative", "difference"):
+        table.add_column(column, justify="right")
+    table.add_column("verdict")
+    for name in HEADLINE:
+        entry = document["kpis"].get(name)
+        if entry is None:
+            continue
+        base = fmt(entry["by_alternative"][reference]["mean"])
+        for label, diff in entry["differences"].items():
+            own = fmt(entry["by_alternative"][label]["mean"])
+            change = f"{fmt(diff['mean'])} ({_interval(diff)})"
+            table.add_row(name, label, base, own, change, diff["verdict"])
+    _out.print(table)
+    precision = document.get("precision")
+    if precision:
+        say(f"precision mode stopped: {precision['stopped_because']}")
 
 
 def listing(items: Mapping[str, str]) -> None:

@@ -81,19 +81,103 @@ class Routing(Strict):
         return self
 
 
-AssignmentStrategy = Literal["round_robin", "least_loaded", "next_available"]
+AssignmentStrategy = Literal[
+    "round_robin", "weighted_round_robin", "count_based", "least_loaded", "next_available",
+    "pk_ranking",
+]
+
+
+class PkRanking(Strict):
+    """Performance-ranked allocation ("PK elimination") with statistical guardrails.
+
+    Every period each rep's conversion efficiency (qualified, or won, per lead assigned in
+    the trailing window) is shrunk toward the team's rate, reps are ranked, and allocation
+    weight moves toward the top share and away from the bottom share. Reps with too few
+    leads are not judged, new reps ramp up, and nobody drops below the exploration floor.
+    """
+
+    period_days: Annotated[float, Field(gt=0)] = Field(14.0, description="Days between rankings.")
+    window_days: Annotated[float, Field(gt=0)] = Field(
+        42.0, description="Trailing window the efficiency is measured over."
+    )
+    metric: Literal["qualified", "won"] = Field(
+        "qualified", description="Success counted per lead assigned."
+    )
+    min_sample: Annotated[int, Field(ge=0)] = Field(
+        30, description="Leads a rep needs in the window before being judged."
+    )
+    shrinkage_leads: Annotated[float, Field(ge=0)] = Field(
+        40.0, description="Prior strength in leads: a rep's rate is shrunk toward the team "
+        "rate as if it had this many extra leads at the team rate."
+    )
+    top_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.2, description="Share of judged reps that gain weight."
+    )
+    bottom_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.2, description="Share of judged reps that lose weight."
+    )
+    top_weight: Annotated[float, Field(ge=1)] = Field(1.5, description="Weight of the top reps.")
+    bottom_weight: Annotated[float, Field(ge=0)] = Field(
+        0.4, description="Weight of the bottom reps before the floor."
+    )
+    exploration_floor: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.2, description="No rep's weight falls below this, so everyone keeps being measured."
+    )
+    ramp_days: Annotated[float, Field(ge=0)] = Field(
+        60.0, description="New reps' weight rises linearly to 1 over this many days."
+    )
+    ramp_start_weight: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.5, description="Weight of a rep on the first day."
+    )
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> PkRanking:
+        if self.top_share + self.bottom_share > 1:
+            raise ValueError(f"top_share + bottom_share must be <= 1, got "
+                             f"{self.top_share} + {self.bottom_share}")
+        return self
 
 
 class Assignment(Strict):
     """How a rep is chosen inside the team a lead is routed to.
 
-    - ``round_robin``: owners in turn, skipping reps at their private-pool cap.
-    - ``least_loaded``: the rep with the most room under the cap.
+    - ``round_robin``: owners in turn (least recently assigned first), skipping full reps.
+    - ``weighted_round_robin``: in turn, in proportion to weights (smooth weighted round robin).
+    - ``count_based``: the rep with the fewest leads assigned in the current period.
+    - ``least_loaded``: the rep with the most room under the private-pool cap.
     - ``next_available``: no owner at arrival; the first rep with free time takes the lead
-      from the team's queue (a single shared queue, as in a call centre).
+      from the team's queue (one shared queue per region, as in a call centre).
+    - ``pk_ranking``: weighted round robin with weights from performance ranking.
+
+    Eligibility filters apply first, each only when someone passes it: region coverage,
+    language, seniority for complex leads, and availability (on shift and not absent).
     """
 
     strategy: AssignmentStrategy = Field("round_robin", description="Rep choice rule.")
+    weights: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default={}, description="weighted_round_robin: weight by rep name (e.g. "
+        "'telesales-3'); unnamed reps weigh 1."
+    )
+    new_hire_weight: Annotated[float, Field(gt=0)] = Field(
+        1.0, description="weighted_round_robin: weight of reps hired within new_hire_days."
+    )
+    new_hire_days: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="How long a rep counts as a new hire."
+    )
+    count_period_days: Annotated[float, Field(gt=0)] = Field(
+        7.0, description="count_based: length of the counting period."
+    )
+    match_language: bool = Field(True, description="Only reps who speak the lead's language.")
+    match_complexity: bool = Field(
+        False, description="Complex leads only to senior reps (team senior_share)."
+    )
+    require_available: bool = Field(
+        False, description="Only reps on shift and not absent now, when any are."
+    )
+    sticky_owner: bool = Field(
+        True, description="A returning lead goes back to its previous owner if eligible."
+    )
+    pk_ranking: PkRanking = Field(default_factory=PkRanking, description="pk_ranking settings.")
 
 
 class FollowUp(Strict):

@@ -148,6 +148,9 @@ class Channel(Strict):
     complexity: dict[Complexity, NonNegative] = Field(
         default={"low": 0.5, "medium": 0.35, "high": 0.15}, description="Mix of complexity."
     )
+    languages: dict[str, NonNegative] | None = Field(
+        None, description="Mix of customer languages (default: the scenario's first language)."
+    )
     deal_size: DealSize = Field(description="Deal value if won.")
     decay: DecayCurve | None = Field(None, description="Overrides the scenario's decay.")
 
@@ -166,9 +169,11 @@ class Channel(Strict):
     def _twelve_months(cls, value: list[float]) -> list[float]:
         return _profile(value, 12, "seasonality")
 
-    @field_validator("business_lines", "regions", "complexity")
+    @field_validator("business_lines", "regions", "complexity", "languages")
     @classmethod
-    def _mix_has_weight(cls, value: dict[str, float]) -> dict[str, float]:
+    def _mix_has_weight(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return value
         if not value or sum(value.values()) <= 0:
             raise ValueError("must give at least one positive weight")
         return value
@@ -240,6 +245,16 @@ class Team(Strict):
     )
     regions: list[str] = Field(
         default=[], description="Regions the team covers, people split evenly (empty = all)."
+    )
+    languages: dict[str, Probability] = Field(
+        default={}, description="Share of the team speaking each language (empty = everyone "
+        "speaks every language); the first people of the team get each language."
+    )
+    senior_share: Probability = Field(
+        1.0, description="Share of the team senior enough for complex leads."
+    )
+    absence_rate: Probability = Field(
+        0.0, description="Chance a person is absent on a given day (leave, sickness)."
     )
     clean_minutes: Duration | None = Field(None, description="SDR: time to clean one lead.")
     disqualify_accuracy: Probability = Field(
@@ -393,6 +408,9 @@ class Scenario(Strict):
     )
     business_lines: dict[str, BusinessLine] = Field(description="Product lines by name.")
     regions: list[str] = Field(min_length=1, description="Sales regions.")
+    languages: list[str] = Field(
+        default=["en"], min_length=1, description="Customer languages; the first is the default."
+    )
     channels: dict[str, Channel] = Field(description="Lead sources by name.")
     teams: dict[str, Team] = Field(description="Teams by name.")
     classification: Classification = Field(default_factory=Classification)
@@ -414,8 +432,11 @@ class Scenario(Strict):
             _check_keys(f"channels.{name}.business_lines", channel.business_lines,
                         self.business_lines)
             _check_keys(f"channels.{name}.regions", channel.regions, self.regions)
+        for name, channel in self.channels.items():
+            _check_keys(f"channels.{name}.languages", channel.languages or {}, self.languages)
         for name, team in self.teams.items():
             _check_keys(f"teams.{name}.regions", team.regions, self.regions)
+            _check_keys(f"teams.{name}.languages", team.languages, self.languages)
         self._check_driven_channels()
         return self
 

@@ -328,7 +328,8 @@ class Circulation:
         spread = team.spec.skill_spread
         skill = float(self.model.streams.staff.lognormal(-spread**2 / 2.0, spread)) \
             if spread > 0 else 1.0
-        rep = hire(team, skill, self.env.now, leaver.region)
+        seed = int(self.model.streams.staff.integers(0, 2**62))
+        rep = hire(team, skill, self.env.now, leaver.region, seed=seed)
         self.model.tally.rep_hires += 1
         self.env.process(self.model.work.shift(rep))
         if team.spec.attrition_per_year > 0:

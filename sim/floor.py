@@ -32,9 +32,11 @@ class Rep:
     overall skill with mean 1, so that the spread does not change the team's average.
     """
 
-    __slots__ = ("active", "busy_hours", "claim_day", "claims", "current", "customers", "due",
-                 "held", "idle", "joined_at", "left_at", "name", "new", "opportunities",
-                 "prospect_hours", "region", "skill", "team", "uid", "wake")
+    __slots__ = ("active", "assigned", "assigned_total", "busy_hours", "claim_day", "claims",
+                 "credit", "current", "customers", "due", "held", "idle", "joined_at",
+                 "languages", "last_assigned", "left_at", "name", "new", "opportunities",
+                 "period_count", "prospect_hours", "region", "seed", "senior", "skill",
+                 "successes", "team", "uid", "wake", "weight")
 
     def __init__(self, uid: int, name: str, team: TeamFloor, skill: float, region: int,
                  joined_at: float = 0.0):
@@ -58,6 +60,17 @@ class Rep:
         self.active = True
         self.joined_at = joined_at
         self.left_at = math.inf
+        self.languages: frozenset[int] = frozenset()
+        self.senior = True
+        self.seed = uid
+        # assignment counters and the record that performance ranking reads
+        self.last_assigned = -1
+        self.credit = 0.0
+        self.period_count = 0
+        self.weight = 1.0
+        self.assigned_total = 0
+        self.assigned: deque[float] = deque()
+        self.successes: deque[float] = deque()
 
 
 class TeamFloor:
@@ -77,6 +90,9 @@ class TeamFloor:
         self.cursor = 0
         self.by_region: dict[int, list[Rep]] = {}
         self.regions: list[int] = []
+        self.language_shares: list[tuple[int, float]] = []
+        self.sequence = 0
+        self.period_index = -1
         self.uids: Iterator[int] = iter(())
         self.fit = tuple(spec.complexity_fit.get(name, 1.0) for name in COMPLEXITIES)
         self.attempt = spec.attempt_minutes or spec.clean_minutes or Duration(mean_minutes=10.0)
@@ -111,19 +127,37 @@ def build_floor(scenario: Scenario, rng: np.random.Generator, first_weekday: int
                         - spec.skill_spread**2 / 2.0)
         team.regions = [scenario.regions.index(region) for region in spec.regions]
         team.uids = uid
-        for skill in skills.tolist():
-            hire(team, skill, 0.0)
+        team.language_shares = [(scenario.languages.index(name), share)
+                                for name, share in spec.languages.items()]
+        seeds = rng.integers(0, 2**62, size=spec.headcount).tolist()
+        for skill, seed in zip(skills.tolist(), seeds, strict=True):
+            # people on the team at the start count as experienced (a year in the job)
+            hire(team, skill, -ESTABLISHED_HOURS, seed=seed)
         floor.append(team)
     return floor
 
 
-def hire(team: TeamFloor, skill: float, now: float, region: int | None = None) -> Rep:
+ESTABLISHED_HOURS = 365 * 24.0
+
+
+def hire(team: TeamFloor, skill: float, now: float, region: int | None = None, *,
+         seed: int = 0) -> Rep:
     """Add a rep to the team; regions are handed out in turn unless one is given."""
     team.hires += 1
+    position = team.hires - 1
     if region is None:
-        region = team.regions[(team.hires - 1) % len(team.regions)] if team.regions else -1
+        region = team.regions[position % len(team.regions)] if team.regions else -1
     rep = Rep(next(team.uids), f"{team.name}-{team.hires}", team, skill ** (1.0 / 3.0), region,
               now)
+    rep.seed = seed
+    headcount = max(team.spec.headcount, 1)
+    spoken = {language for language, share in team.language_shares
+              if position % headcount < round(share * headcount)}
+    named = {language for language, _ in team.language_shares}
+    if named and 0 not in named:
+        spoken.add(0)  # everyone speaks the scenario's first language unless it is rationed
+    rep.languages = frozenset(spoken)
+    rep.senior = position % headcount < round(team.spec.senior_share * headcount)
     team.reps.append(rep)
     team.all_reps.append(rep)
     if region >= 0:

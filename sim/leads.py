@@ -36,7 +36,7 @@ class Lead:
         "pool", "pool_stamp", "pooled_at", "cycles", "owners", "released_by", "released_at",
         "reactivated", "draws", "last_touch_at", "progress_at", "assigned_at",
         "protected_until", "sla_deadline", "touched_since_assigned", "messages",
-        "owner_deadline",
+        "owner_deadline", "language",
     )
 
     def __init__(self, lead_id: int, key: int, channel: int, arrived_at: float):
@@ -82,13 +82,20 @@ class Lead:
         self.touched_since_assigned = False
         self.messages = 0
         self.owner_deadline = math.inf
+        self.language = 0
 
 
 class LeadFactory:
     """Draws the attributes of a channel's leads, block by block, from its own stream."""
 
-    def __init__(self, scenario: Scenario, channel: Channel, rng: np.random.Generator):
+    def __init__(self, scenario: Scenario, channel: Channel, rng: np.random.Generator,
+                 language_rng: np.random.Generator | None = None):
         self.rng = rng
+        mix = channel.languages or {scenario.languages[0]: 1.0}
+        self.language_p = _mix(mix, scenario.languages)
+        # Languages have their own stream, so adding them leaves every other draw alone.
+        self.language_rng = language_rng if len(scenario.languages) > 1 else None
+        self.languages: list[int] = []
         self.quality = channel.quality
         self.deal = channel.deal_size
         self.noise = scenario.classification.score_noise
@@ -104,6 +111,14 @@ class LeadFactory:
         if not self.block:
             self.block = self._draw_block()
         return self.block.pop()
+
+    def draw_language(self) -> int:
+        if self.language_rng is None:
+            return int(np.argmax(self.language_p))
+        if not self.languages:
+            drawn = self.language_rng.choice(len(self.language_p), size=BLOCK, p=self.language_p)
+            self.languages = drawn.tolist()[::-1]
+        return self.languages.pop()
 
     def _draw_block(self) -> list[tuple[int, int, int, int, float, float, float]]:
         rng = self.rng

@@ -68,6 +68,14 @@ class Tally:
     referral_leads: int = 0
     outbound_leads: int = 0
     prospect_hours: float = 0.0
+    # assignment fairness and performance ranking
+    leads_per_rep: dict[str, list[int]] = field(default_factory=dict)
+    pk_active: bool = False
+    pk_rankings: int = 0
+    pk_unjudged: int = 0
+    pk_ramping: int = 0
+    pk_floored: int = 0
+    pk_reordered: int = 0
 
     def __post_init__(self) -> None:
         self.series = [0.0] * (self.days * self.channels * self.lines * len(SERIES))
@@ -180,7 +188,41 @@ def kpis(tally: Tally, money: Money) -> dict[str, float | None]:
         "repeat_revenue": tally.repeat_revenue,
         "referral_leads": float(tally.referral_leads),
         "outbound_leads": float(tally.outbound_leads),
+        **fairness(tally),
     }
+
+
+def gini(values: list[int]) -> float | None:
+    """Gini coefficient of non-negative counts (0 = equal, towards 1 = concentrated)."""
+    if len(values) < 2 or sum(values) == 0:
+        return None
+    ordered = sorted(values)
+    n, total = len(ordered), sum(ordered)
+    weighted = sum((2 * (i + 1) - n - 1) * v for i, v in enumerate(ordered))
+    return weighted / (n * total)
+
+
+def fairness(tally: Tally) -> dict[str, float | None]:
+    """Gini of leads per rep in each sales team, their mean, and ranking guardrails."""
+    per_team = {f"gini_{team}": gini(counts) for team, counts in tally.leads_per_rep.items()}
+    defined = [value for value in per_team.values() if value is not None]
+    result: dict[str, float | None] = {
+        "rep_gini": sum(defined) / len(defined) if defined else None, **per_team}
+    if tally.pk_active:
+        result.update({
+            "pk_rankings": float(tally.pk_rankings),
+            "pk_unjudged_small_sample": float(tally.pk_unjudged),
+            "pk_ramping": float(tally.pk_ramping),
+            "pk_floored": float(tally.pk_floored),
+            "pk_reordered_by_shrinkage": float(tally.pk_reordered),
+        })
+    return result
+
+
+def kpi_names() -> list[str]:
+    """Names of the company KPIs, in output order."""
+    empty = Money(np.zeros(1), 0.0, {})
+    return list(kpis(Tally(1, 1, 1), empty))
 
 
 def pool_health(tally: Tally) -> dict[str, float | None]:

@@ -17,6 +17,7 @@ import simpy
 
 from leadops.errors import InvariantError
 from policies import LeadView, Policy, Route, grade_of, route
+from policies.assignment import LeadTraits, choose, eligible
 from policies.schema import Grade
 from scenarios import Scenario
 from sim.activation import Activation
@@ -41,12 +42,14 @@ from sim.leads import (
 from sim.metrics import FIRST_CONTACTS, LEADS, REVENUE, SLA_MET, Tally
 from sim.metrics import WON as WON_COLUMN
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
-from sim.streams import PATIENCE, Streams, lead_exponential
+from sim.ranking import PerformanceRanking
+from sim.streams import ABSENCE, PATIENCE, Streams, lead_exponential, lead_uniform
 from sim.success import CustomerSuccessDesk
 from sim.work import Work
 
 HOURS_PER_DAY = 24.0
 COMPLEXITY_NAMES = ("low", "medium", "high")
+HIGH_COMPLEXITY = 2
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class LeadModel:
         self.tally = Tally(len(self.channel_names), len(self.line_names), self.days)
         self.log = EventLog(options.events, header=options.events_header) \
             if options.events else None
-        self.factories = {name: LeadFactory(scenario, channel, self.streams.attributes[name])
+        self.factories = {name: LeadFactory(scenario, channel, self.streams.attributes[name],
+                                            self.streams.languages[name])
                           for name, channel in scenario.channels.items()}
         self._prepare_rules()
         self.pools = self._build_pools()
@@ -87,6 +91,7 @@ class LeadModel:
         self.circulation = Circulation(self)
         self.activation = Activation(self)
         self.success = CustomerSuccessDesk(self)
+        self.ranking = PerformanceRanking(self)
 
     def _prepare_rules(self) -> None:
         """Turn validated settings into plain numbers the hot paths read."""
@@ -132,6 +137,7 @@ class LeadModel:
         self.work.start()
         self.circulation.start()
         self.activation.start()
+        self.ranking.start()
         self.env.process(self._daily_census())
         try:
             self.env.run(until=self.horizon)
@@ -169,6 +175,7 @@ class LeadModel:
         lead = Lead(self.tally.arrived, key, channel, self.env.now)
         lead.business_line, lead.region, lead.complexity = line, region, complexity
         lead.deal_size, lead.propensity, lead.score = deal, propensity, score
+        lead.language = factory.draw_language()
         lead.grade = grade_of(score, self.policy.grading)
         self.tally.arrived += 1
         self.live += 1
@@ -238,20 +245,35 @@ class LeadModel:
 
     def choose_rep(self, team: TeamFloor, lead: Lead, exclude: Rep | None = None
                    ) -> Rep | None:
-        """The rep who gets the lead under the policy's strategy, or None if all are full."""
-        cap = team.spec.private_pool_cap
-        reps = [rep for rep in team.eligible(lead.region) if rep is not exclude]
+        """The rep who gets the lead under the policy's assignment, or None if all are full."""
+        rules = self.policy.assignment
+        reps = [rep for rep in team.reps if rep is not exclude] if exclude else team.reps
         if not reps:
             return None
-        if self.strategy == "least_loaded":
-            best = min(reps, key=self.load)
-            return best if self.load(best) < cap else None
-        for step in range(len(reps)):
-            rep = reps[(team.cursor + step) % len(reps)]
-            if self.load(rep) < cap:
-                team.cursor = (team.cursor + step + 1) % len(reps)
-                return rep
-        return None
+        self._new_count_period(team)
+        traits = LeadTraits(lead.region, lead.language, lead.complexity == HIGH_COMPLEXITY,
+                            lead.released_by)
+        candidates = eligible(reps, traits, rules, self.available)
+        team.sequence += 1
+        chosen = choose(candidates, traits, rules, load=self.load,  # type: ignore[arg-type]
+                        cap=team.spec.private_pool_cap, now=self.env.now,
+                        sequence=team.sequence)
+        return chosen if isinstance(chosen, Rep) else None
+
+    def _new_count_period(self, team: TeamFloor) -> None:
+        period = int(self.env.now // (self.policy.assignment.count_period_days * HOURS_PER_DAY))
+        if period != team.period_index:
+            team.period_index = period
+            for rep in team.reps:
+                rep.period_count = 0
+
+    def available(self, rep: Any) -> bool:
+        """On shift now and not absent today."""
+        return rep.team.calendar.is_open(self.env.now) and not self.absent(rep)
+
+    def absent(self, rep: Rep) -> bool:
+        rate = rep.team.spec.absence_rate
+        return rate > 0 and lead_uniform(rep.seed, ABSENCE, self._day()) < rate
 
     def load(self, rep: Rep) -> int:
         """What counts against the rep's private-pool cap under the policy's options."""
@@ -278,6 +300,8 @@ class LeadModel:
     def own(self, rep: Rep, lead: Lead) -> None:
         if lead.owner is not rep:
             lead.owners += 1
+            rep.assigned_total += 1
+            rep.assigned.append(self.env.now)
         lead.owner = rep
         lead.team = rep.team.index
         rep.held += 1
@@ -361,6 +385,7 @@ class LeadModel:
         self.tally.days_to_win.append((self.env.now - lead.arrived_at) / HOURS_PER_DAY)
         if owner is not None:
             owner.customers += 1
+        self.ranking.credit(owner, "won")
         if self.log:
             self.record(lead, "won", f"revenue={revenue:.2f}")
         self.success.welcome(lead)
@@ -420,7 +445,7 @@ class LeadModel:
             if not team.is_sdr:
                 for rep in team.all_reps:
                     self.tally.sales_capacity_hours += team.calendar.working_hours(
-                        rep.joined_at, min(rep.left_at, self.horizon))
+                        max(rep.joined_at, 0.0), min(rep.left_at, self.horizon))
         for pool in self.pools.values():
             for lead in pool.members.values():
                 self.tally.pool_hours[pool.kind] += self.horizon - lead.pooled_at
@@ -430,6 +455,9 @@ class LeadModel:
         public = sum(size for name, size in sizes.items() if name.startswith(f"{PUBLIC}:"))
         self.tally.pool_end = {"private": sizes["private"], PUBLIC: public,
                                GRAND: sizes[GRAND], BLOCKED: sizes[BLOCKED]}
+        self.tally.leads_per_rep = {team.name: [rep.assigned_total for rep in team.all_reps]
+                                    for team in self.floor if not team.is_sdr}
+        self.tally.pk_active = self.ranking.active
 
     def _live_leads(self) -> dict[int, Lead]:
         """Leads in work and in pools, found by walking every queue and pool."""

@@ -59,17 +59,22 @@ class RunResult:
     def values(self, kpi: str) -> list[float | None]:
         return [r.kpis[kpi] for r in self.replications]
 
+    def extend(self, more: RunResult) -> None:
+        """Add the replications of a later batch run on the same seed."""
+        self.replications.extend(more.replications)
+
 
 def run_many(scenario: Scenario, policy: Policy, *, replications: int, seed: int,
              days: int | None = None, workers: int = 1, events: Path | None = None,
-             progress: Progress | None = None) -> RunResult:
-    """Run ``replications`` replications; with ``events`` also write the joined event log."""
+             progress: Progress | None = None, first: int = 0) -> RunResult:
+    """Run replications ``first`` .. ``first + replications - 1``; with ``events`` also write
+    the joined event log."""
     horizon = days or scenario.days
     with tempfile.TemporaryDirectory(prefix="leadops-events-",
                                      dir=events.parent if events else None) as scratch:
         parts = [_part_path(Path(scratch), events, r) if events else None
                  for r in range(replications)]
-        jobs = [(scenario, policy, ModelOptions(seed, r, horizon, part, r == 0))
+        jobs = [(scenario, policy, ModelOptions(seed, first + r, horizon, part, r == 0))
                 for r, part in enumerate(parts)]
         results = _execute(jobs, workers, progress)
         if events is not None:

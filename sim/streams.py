@@ -21,7 +21,7 @@ TO_UNIT = 1.0 / (1 << 53)
 
 # Purposes of per-lead draws: each gets its own counter space.
 (CONNECT, ADVANCE, DURATION, PATIENCE, CYCLE, SDR_CLEAN, SDR_JUDGE, SHOW, REVIEW, RESPONSE,
- OPT_OUT, RESCORE, REPEAT, REFERRAL) = range(14)
+ OPT_OUT, RESCORE, REPEAT, REFERRAL, ABSENCE) = range(15)
 
 
 def splitmix64(value: int) -> int:
@@ -50,6 +50,7 @@ class Streams:
 
     arrivals: dict[str, np.random.Generator]
     attributes: dict[str, np.random.Generator]
+    languages: dict[str, np.random.Generator]
     staff: np.random.Generator
 
     @classmethod
@@ -63,6 +64,7 @@ class Streams:
         return cls(
             arrivals={name: _named(root, name, 1) for name in channels},
             attributes={name: _named(root, name, 2) for name in channels},
+            languages={name: _named(root, name, 3) for name in channels},
             staff=np.random.default_rng(root.spawn(1)[0]),
         )
 

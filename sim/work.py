@@ -77,6 +77,9 @@ class Work:
             if not calendar.always_open and not calendar.is_open(env.now):
                 yield env.timeout(calendar.next_open(env.now) - env.now)
                 continue
+            if self.model.absent(rep):
+                yield env.timeout(HOURS_PER_DAY - env.now % HOURS_PER_DAY)
+                continue
             if self._prospecting_due(rep):
                 yield from self._prospect(rep)
                 continue
@@ -224,6 +227,7 @@ class Work:
             self.model.release(lead, "not_ready")
             return
         self._advance(lead, QUALIFIED)
+        self.model.ranking.credit(rep, "qualified")
         if self.model.log:
             self.model.record(lead, "qualified", f"chance={chance:.3f}")
         gap = rep.team.spec.cycle_days.to_opportunity * HOURS_PER_DAY
