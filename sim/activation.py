@@ -15,7 +15,7 @@ from policies.schema import Campaign
 from sim import followup
 from sim.leads import NEW, Lead, refined_score
 from sim.pools import GRAND, PUBLIC
-from sim.streams import RESCORE, RESPONSE, lead_uniform
+from sim.streams import OPT_OUT, RESCORE, RESPONSE, lead_uniform
 
 if TYPE_CHECKING:
     from sim.model import LeadModel
@@ -63,21 +63,27 @@ class Activation:
             lead.messages += 1
             tally.messages += 1
             tally.campaign_cost += self.facts.cost_per_message
-            tally.add_campaign_cost(lead, self.facts.cost_per_message)
-            opted_out = model.work.touch(lead, None)
-            if opted_out:
+            tally.add_campaign_cost(model._day(), lead, self.facts.cost_per_message)
+            if model.work.touch(lead, None) or self._opts_out(lead):
                 continue
             if lead_uniform(lead.key, RESPONSE, lead.messages) < self._response_chance(lead):
                 self._reactivate(lead, campaign)
+
+    def _opts_out(self, lead: Lead) -> bool:
+        """A message may make the customer opt out, far more likely once over the limit."""
+        chance = self.facts.opt_out_rate
+        if lead.harassed:
+            chance = min(1.0, chance * self.facts.harassed_opt_out_multiplier)
+        if lead_uniform(lead.key, OPT_OUT, 100_000 + lead.messages) < chance:
+            self.model.circulation.block(lead, "opted_out")
+            return True
+        return False
 
     def _response_chance(self, lead: Lead) -> float:
         curve = self.model.work.decay[lead.channel]
         since = max(lead.last_conversation_at, lead.arrived_at)
         stale = followup.staleness_factor(curve, (self.env.now - since) / HOURS_PER_DAY)
-        chance = self.facts.response_scale * lead.propensity * stale
-        if lead.harassed:
-            chance /= self.facts.harassed_opt_out_multiplier
-        return min(1.0, chance)
+        return min(1.0, self.facts.response_scale * lead.propensity * stale)
 
     def _reactivate(self, lead: Lead, campaign: Campaign) -> None:
         model = self.model

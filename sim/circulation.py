@@ -10,7 +10,9 @@ rebalancing and the manual review of the blocked pool live here too.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sim.floor import Rep, dismiss, hire, nudge
@@ -28,6 +30,17 @@ Check = Callable[[], bool]
 Action = Callable[[], None]
 
 
+@dataclass(frozen=True)
+class Due:
+    """A rule that has come due for a lead: whether it still holds, what it does, and how
+    it re-arms itself when it no longer holds."""
+
+    lead: Lead
+    still: Check
+    act: Action
+    rearm: Action | None = None
+
+
 class Circulation:
     """Applies the policy's circulation rules to one replication."""
 
@@ -37,7 +50,7 @@ class Circulation:
         self.rules = model.policy.circulation
         self.realtime = model.scenario.crm.recycling == "realtime"
         self.nightly_hour = model.scenario.crm.nightly_hour
-        self.pending: list[tuple[Check, Action]] = []
+        self.pending: list[Due] = []
         self.reviews = 0
 
     def start(self) -> None:
@@ -48,6 +61,8 @@ class Circulation:
             env.process(self._review_blocked())
         if self.rules.rebalance_every_days:
             env.process(self._rebalance())
+        if self.rules.daily_claim_limit > 0:
+            env.process(self._new_day())
         for team in self.model.floor:
             if team.spec.attrition_per_year > 0:
                 for rep in list(team.reps):
@@ -89,10 +104,56 @@ class Circulation:
             lead.protected_until = max(lead.protected_until, extended)
 
     def on_pooled(self, lead: Lead, pool: Pool) -> None:
+        stamp = lead.pool_stamp
         if pool.kind == PUBLIC and self.rules.unclaimed_days > 0:
-            stamp = lead.pool_stamp
             self._after(self.rules.unclaimed_days * HOURS_PER_DAY,
                         lambda: self._unclaimed_due(lead, pool, stamp))
+        if pool.claimable and self.rules.daily_claim_limit > 0:
+            self._after(pool.delay_hours, lambda: self._offer(lead, pool, stamp))
+            if lead.released_by >= 0 and self.rules.reclaim_cooldown_days > 0:
+                cooldown = self.rules.reclaim_cooldown_days * HOURS_PER_DAY
+                free_in = lead.released_at + cooldown - self.env.now
+                if free_in > pool.delay_hours:
+                    self._after(free_in, lambda: self._offer(lead, pool, stamp))
+
+    def _offer(self, lead: Lead, pool: Pool, stamp: int) -> None:
+        """A pooled lead became claimable: wake one idle rep who could claim it."""
+        if lead.pool is not pool or lead.pool_stamp != stamp:
+            return
+        for team in self.model.floor:
+            if team.is_sdr or not team.idle:
+                continue
+            for rep in team.idle:
+                if rep.idle and self._may_claim(rep) and self._allowed(rep, lead) \
+                        and self.model.available(rep):
+                    nudge(rep)
+                    self._tidy(team)
+                    return
+
+    def _tidy(self, team: Any) -> None:
+        if len(team.idle) > 2 * len(team.reps) + 8:
+            team.idle = deque(rep for rep in team.idle if rep.idle)
+
+    def _may_claim(self, rep: Rep) -> bool:
+        day = int(self.env.now // HOURS_PER_DAY)
+        claims = rep.claims if rep.claim_day == day else 0
+        return rep.active and claims < self.rules.daily_claim_limit \
+            and self.model.load(rep) < rep.team.spec.private_pool_cap
+
+    def _allowed(self, rep: Rep, lead: Lead) -> bool:
+        cooldown = self.rules.reclaim_cooldown_days * HOURS_PER_DAY
+        return lead.released_by != rep.uid or self.env.now - lead.released_at >= cooldown
+
+    def _new_day(self) -> Any:
+        """Claim limits reset at midnight: idle reps look at the pools again."""
+        while True:
+            yield self.env.timeout(HOURS_PER_DAY - self.env.now % HOURS_PER_DAY)
+            for team in self.model.floor:
+                if not team.is_sdr:
+                    for rep in list(team.idle):
+                        if rep.idle and self._may_claim(rep):
+                            nudge(rep)
+                    self._tidy(team)
 
     # --- rule timers --------------------------------------------------------------------
 
@@ -127,62 +188,91 @@ class Circulation:
         if not self._owned(lead, rep, since) or lead.touched_since_assigned:
             return
         self._breach(lead)
-        still = lambda: self._owned(lead, rep, since) and not lead.touched_since_assigned  # noqa: E731
+
+        def still() -> bool:
+            return self._owned(lead, rep, since) and not lead.touched_since_assigned
+
         if self.rules.sla_action == "reassign":
-            self._when_due(still, lambda: self.reassign(lead, "sla_breach"))
+            self._when_due(Due(lead, still, lambda: self.reassign(lead, "sla_breach")))
         else:
-            self._when_due(still, lambda: self.recycle(lead, "sla_breach"))
+            self._when_due(Due(lead, still, lambda: self.recycle(lead, "sla_breach")))
 
     def _protection_due(self, lead: Lead, rep: Rep, since: float) -> None:
+        def still() -> bool:
+            return self._owned(lead, rep, since) and not self._exempt(lead) \
+                and self.env.now >= lead.protected_until
+
+        def rearm() -> None:
+            self._protection_due(lead, rep, since)
+
         if not self._owned(lead, rep, since) or self._exempt(lead):
             return
         if self.env.now < lead.protected_until:
-            self._after(lead.protected_until - self.env.now,
-                        lambda: self._protection_due(lead, rep, since))
+            self._after(lead.protected_until - self.env.now, rearm)
             return
-        self._when_due(lambda: self._owned(lead, rep, since) and not self._exempt(lead),
-                       lambda: self.recycle(lead, "protection_expired"))
+        self._when_due(Due(lead, still, lambda: self.recycle(lead, "protection_expired"),
+                           rearm))
 
     def _follow_up_due(self, lead: Lead, rep: Rep, since: float) -> None:
+        limit = self.rules.no_follow_up_days * HOURS_PER_DAY
+
+        def still() -> bool:
+            return self._owned(lead, rep, since) and not self._exempt(lead) \
+                and self.env.now >= max(lead.last_touch_at, since) + limit
+
+        def rearm() -> None:
+            self._follow_up_due(lead, rep, since)
+
         if not self._owned(lead, rep, since) or self._exempt(lead):
             return
-        limit = self.rules.no_follow_up_days * HOURS_PER_DAY
         due_at = max(lead.last_touch_at, since) + limit
         if self.env.now < due_at:
-            self._after(due_at - self.env.now, lambda: self._follow_up_due(lead, rep, since))
+            self._after(due_at - self.env.now, rearm)
             return
-        self._when_due(lambda: self._owned(lead, rep, since) and not self._exempt(lead)
-                       and self.env.now >= max(lead.last_touch_at, since) + limit,
-                       lambda: self.recycle(lead, "no_follow_up"))
+        self._when_due(Due(lead, still, lambda: self.recycle(lead, "no_follow_up"), rearm))
 
     def _progress_due(self, lead: Lead, rep: Rep, since: float) -> None:
+        limit = self.rules.no_progress_for(lead.grade) * HOURS_PER_DAY
+
+        def still() -> bool:
+            return self._owned(lead, rep, since) and not self._exempt(lead) \
+                and self.env.now >= lead.progress_at + limit
+
+        def rearm() -> None:
+            self._progress_due(lead, rep, since)
+
         if not self._owned(lead, rep, since) or self._exempt(lead):
             return
-        limit = self.rules.no_progress_for(lead.grade) * HOURS_PER_DAY
         if self.env.now < lead.progress_at + limit:
-            self._after(lead.progress_at + limit - self.env.now,
-                        lambda: self._progress_due(lead, rep, since))
+            self._after(lead.progress_at + limit - self.env.now, rearm)
             return
-        self._when_due(lambda: self._owned(lead, rep, since) and not self._exempt(lead)
-                       and self.env.now >= lead.progress_at + limit,
-                       lambda: self.recycle(lead, "no_progress"))
+        self._when_due(Due(lead, still, lambda: self.recycle(lead, "no_progress"), rearm))
 
     def _unclaimed_due(self, lead: Lead, pool: Pool, stamp: int) -> None:
-        still = lambda: lead.pool is pool and lead.pool_stamp == stamp  # noqa: E731
-        if still():
-            self._when_due(still, lambda: self.model.to_pool(lead, self.model.pools[GRAND],
-                                                             "unclaimed"))
+        def still() -> bool:
+            return lead.pool is pool and lead.pool_stamp == stamp
 
-    def _when_due(self, still: Check, act: Action) -> None:
-        """Act now (real-time CRM) or at the next nightly batch, if still due then."""
+        if still():
+            grand = self.model.pools[GRAND]
+            self._when_due(Due(lead, still, lambda: self.model.to_pool(lead, grand,
+                                                                       "unclaimed")))
+
+    def _when_due(self, due: Due) -> None:
+        """Act now (real-time CRM) or at the next nightly batch."""
         if self.realtime:
-            self._act(still, act)
+            self._act(due)
         else:
-            self.pending.append((still, act))
+            self.pending.append(due)
 
-    def _act(self, still: Check, act: Action) -> None:
-        if still():
-            act()
+    def _act(self, due: Due) -> None:
+        """Act if the rule still holds; re-arm it if not; wait if the lead is mid-call."""
+        if not due.still():
+            if due.rearm is not None:
+                due.rearm()
+        elif due.lead.state == IN_WORK:
+            self._after(RETRY_HOURS, lambda: self._when_due(due))
+        else:
+            due.act()
 
     def _nightly(self) -> Any:
         env = self.env
@@ -191,18 +281,20 @@ class Circulation:
         yield env.timeout(first - env.now)
         while True:
             batch, self.pending = self.pending, []
-            for still, act in batch:
-                self._act(still, act)
+            for due in batch:
+                self._act(due)
             yield env.timeout(HOURS_PER_DAY)
 
     # --- actions ------------------------------------------------------------------------
 
     def recycle(self, lead: Lead, rule: str) -> None:
         """Private pool -> public pool (or out of circulation after too many cycles)."""
-        if lead.state == IN_WORK:
-            self._after(RETRY_HOURS, lambda: self._act(lambda: lead.owner is not None,
-                                                       lambda: self.recycle(lead, rule)))
-            return
+        owner = lead.owner
+        self._move_out(lead, rule)
+        if isinstance(owner, Rep) and owner.idle and self._may_claim(owner):
+            nudge(owner)  # room freed under the cap: the rep may claim again
+
+    def _move_out(self, lead: Lead, rule: str) -> None:
         rules, model = self.rules, self.model
         if rules.max_cycles and lead.cycles >= rules.max_cycles:
             model.to_pool(lead, model.pools[rules.over_cycles_to], "too_many_cycles")
@@ -246,10 +338,8 @@ class Circulation:
         full = model.load(rep) >= rep.team.spec.private_pool_cap
         if full or rep.claims >= rules.daily_claim_limit:
             return None
-        cooldown = rules.reclaim_cooldown_days * HOURS_PER_DAY
-
         def allowed(lead: Lead) -> bool:
-            return lead.released_by != rep.uid or now - lead.released_at >= cooldown
+            return self._allowed(rep, lead)
 
         pool = self._best_pool(now, allowed)
         lead = pool.claim(now, allowed) if pool is not None else None
@@ -354,9 +444,10 @@ class Circulation:
                         if lead.owner is rep and lead.state == SCHEDULED
                         and lead.stage < OPPORTUNITY]
             for lead in movable[:max(excess, 0)]:
-                target = min(reps, key=model.load)
-                if target is rep or model.load(target) >= int(self.rules.rebalance_above * cap):
-                    break
+                others = [r for r in rep.team.eligible(lead.region) if r is not rep]
+                target = min(others, key=model.load, default=None)
+                if target is None or model.load(target) >= int(self.rules.rebalance_above * cap):
+                    continue
                 self.transfer(lead, target, "admin_transfer")
 
     def _review_blocked(self) -> Any:

@@ -97,8 +97,7 @@ class Tally:
             public = sum(size for name, size in sizes.items() if name.startswith("public:"))
             self.pool_days[day] = [sizes["private"], public, sizes["grand"], sizes["blocked"]]
 
-    def add_campaign_cost(self, lead: Any, amount: float) -> None:
-        day = min(int(lead.pooled_at // 24.0), self.days - 1)
+    def add_campaign_cost(self, day: int, lead: Any, amount: float) -> None:
         self.add(day, lead.channel, lead.business_line, CAMPAIGN_COST, amount)
 
     def finished(self, lead: Any) -> None:

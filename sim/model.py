@@ -331,7 +331,8 @@ class LeadModel:
         if lead.pool is not None:
             self.leave_pool(lead)
         self.live -= 1
-        if pool.kind == PUBLIC and not lead.cycles and not lead.reactivated:
+        if pool.kind == PUBLIC and not lead.recycled:
+            lead.recycled = True
             self.tally.recycled += 1
         if pool.kind == PUBLIC and released_by is not None:
             lead.cycles += 1
