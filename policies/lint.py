@@ -59,7 +59,9 @@ def _circulation(policy: Policy) -> list[Finding]:
         found.append(Finding("circulation.daily_claim_limit", (
             "nobody may claim, yet released leads go to public pools: public pools only "
             "fill up (they drain to the grand pool at best)")))
-    longest_gap = max(follow_up.spacing_hours) / HOURS_PER_DAY
+    spacing = follow_up.spacing_hours
+    used = [spacing[min(i, len(spacing) - 1)] for i in range(follow_up.max_attempts - 1)]
+    longest_gap = max(used, default=0.0) / HOURS_PER_DAY
     if 0 < rules.no_follow_up_days < longest_gap:
         found.append(Finding("circulation.no_follow_up_days", (
             f"recycles after {rules.no_follow_up_days:g} days without a touch, but the "

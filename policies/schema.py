@@ -17,7 +17,7 @@ GRADES: tuple[Grade, ...] = ("A", "B", "C", "D")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Grading(Strict):

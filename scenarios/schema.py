@@ -23,7 +23,7 @@ Volume = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
 class Strict(BaseModel):
     """Base of every file section: unknown fields are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Calendar(Strict):
@@ -362,7 +362,9 @@ class ActivationFacts(Strict):
 class CustomerSuccess(Strict):
     """After the sale: repeat purchases and referrals from won customers."""
 
-    headcount: Annotated[int, Field(ge=0)] = Field(0, description="Customer success managers.")
+    headcount: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        0, description="Customer success managers."
+    )
     monthly_cost_per_head: NonNegative = Field(0.0, description="Loaded cost per person.")
     accounts_per_manager: Positive = Field(
         150.0, description="Accounts one manager keeps fully covered; beyond that repeat "

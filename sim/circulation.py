@@ -141,6 +141,9 @@ class Circulation:
             and self.model.load(rep) < rep.team.spec.private_pool_cap
 
     def _allowed(self, rep: Rep, lead: Lead) -> bool:
+        """Whether the rep may claim this lead: its region, and the re-claim cooldown."""
+        if rep.region >= 0 and rep.region != lead.region and lead.region in rep.team.by_region:
+            return False
         cooldown = self.rules.reclaim_cooldown_days * HOURS_PER_DAY
         return lead.released_by != rep.uid or self.env.now - lead.released_at >= cooldown
 

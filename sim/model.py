@@ -453,6 +453,7 @@ class LeadModel:
         for lead in self._live_leads().values():
             self.tally.finished(lead)
         sizes = self.pool_sizes()
+        self.tally.record_pools(self.days - 1, sizes)
         public = sum(size for name, size in sizes.items() if name.startswith(f"{PUBLIC}:"))
         self.tally.pool_end = {"private": sizes["private"], PUBLIC: public,
                                GRAND: sizes[GRAND], BLOCKED: sizes[BLOCKED]}
