@@ -107,6 +107,8 @@ def compare(
     api.check_run_options(replications=replications, seed=seed, days=days, workers=workers)
     api.check_precision_options(half_width=half_width, max_replications=max_replications,
                                 replications=replications)
+    if precision_kpis and not precision:
+        raise InputError("only applies with --precision", path="--precision-kpi")
     plan = comparing.Plan(
         scenario, policies or [], variants or [], overrides or [], replications, seed, days,
         workers, precision, precision_kpis or ["roi", "conversion_rate"], half_width,

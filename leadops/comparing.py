@@ -22,7 +22,7 @@ from sim.compare import Alternative, compare, precision_status
 from sim.runs import Progress, run_many
 
 VARIANT = re.compile(r"^(?P<name>[^:]+):(?P<sets>.+)$")
-SET_SPLIT = re.compile(r",(?=\s*[A-Za-z_][\w.\[\]]*\s*=)")
+SETTING_START = re.compile(r"\s*[A-Za-z_][\w.]*\s*=")
 
 
 @dataclass
@@ -49,8 +49,27 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     if not match:
         raise InputError(f"expected NAME:PATH=VALUE[,PATH=VALUE...], got {text!r}",
                          path="--variant")
-    sets = [part.strip() for part in SET_SPLIT.split(match["sets"]) if part.strip()]
+    sets = [part.strip() for part in _split_settings(match["sets"]) if part.strip()]
     return match["name"].strip(), sets
+
+
+def _split_settings(text: str) -> list[str]:
+    """Split at commas that start a new PATH=VALUE, not inside brackets, braces or quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0 and SETTING_START.match(text, index + 1):
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
 
 
 def alternatives_of(plan: Plan) -> list[tuple[str, str, str, Setup]]:
@@ -83,7 +102,6 @@ def run_comparison(plan: Plan, progress: Progress | None = None
                    ) -> tuple[dict[str, Any], list[Alternative]]:
     """Run every alternative on common seeds; the comparison document and the runs."""
     chosen = alternatives_of(plan)
-    _check_precision_kpis(plan, chosen[0][3])
     results = [run_many(setup.scenario, setup.policy, replications=plan.replications,
                         seed=plan.seed, days=plan.days, workers=plan.workers,
                         progress=progress) for _, _, _, setup in chosen]
@@ -91,21 +109,18 @@ def run_comparison(plan: Plan, progress: Progress | None = None
                     for (label, kind, source, setup), result in zip(chosen, results, strict=True)]
     document = compare(alternatives)
     if plan.precision:
+        _check_precision_kpis(plan, document)
         document = _until_precise(plan, alternatives, document, progress)
     document["scenario"] = {"name": chosen[0][3].scenario.name}
     return document, alternatives
 
 
-def _check_precision_kpis(plan: Plan, setup: Setup) -> None:
-    from sim.metrics import kpi_names
-
-    if not plan.precision:
-        return
-    known = kpi_names()
+def _check_precision_kpis(plan: Plan, document: dict[str, Any]) -> None:
+    """Precision KPIs must be KPIs the runs produce (per-team ones included)."""
     for name in plan.precision_kpis:
-        if name not in known:
-            raise InputError(f"must be a KPI name such as roi or conversion_rate, got {name!r}",
-                             path="--precision-kpi")
+        if name not in document["kpis"]:
+            raise InputError(f"must be a KPI of the run such as roi or conversion_rate, got "
+                             f"{name!r}", path="--precision-kpi")
 
 
 def _until_precise(plan: Plan, alternatives: list[Alternative], document: dict[str, Any],
@@ -140,11 +155,26 @@ def write_comparison(out: Path, document: dict[str, Any], alternatives: list[Alt
     """comparison.json, comparison.csv, and each alternative's run directory."""
     from sim.rundir import dumps, write_run
 
+    folders = run_folders([alternative.label for alternative in alternatives])
+    for entry in document["alternatives"]:
+        entry["directory"] = folders[entry["label"]]
     for alternative in alternatives:
-        write_run(out / safe_name(alternative.label), alternative.result,
+        write_run(out / folders[alternative.label], alternative.result,
                   list(alternative.overrides), alternative.source)
     write_text(out / "comparison.json", dumps(document))
     write_text(out / "comparison.csv", comparison_csv(document))
+
+
+def run_folders(labels: list[str]) -> dict[str, str]:
+    """A distinct, file-system-safe directory name for every label."""
+    folders: dict[str, str] = {}
+    for label in labels:
+        base, number = safe_name(label), 2
+        folder = base
+        while folder in folders.values():
+            folder, number = f"{base}-{number}", number + 1
+        folders[label] = folder
+    return folders
 
 
 def safe_name(label: str) -> str:
