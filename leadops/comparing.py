@@ -18,6 +18,7 @@ from typing import Any
 from leadops.api import Setup, prepare
 from leadops.atomic import write_text
 from leadops.errors import InputError
+from leadops.naming import safe_name
 from sim.compare import Alternative, compare, precision_status
 from sim.runs import Progress, run_many
 
@@ -145,12 +146,6 @@ def write_comparison(out: Path, document: dict[str, Any], alternatives: list[Alt
                   list(alternative.overrides), alternative.source)
     write_text(out / "comparison.json", dumps(document))
     write_text(out / "comparison.csv", comparison_csv(document))
-
-
-def safe_name(label: str) -> str:
-    """A directory name for a label chosen by a user."""
-    cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "_", label).strip("._")
-    return cleaned or "alternative"
 
 
 def comparison_csv(document: dict[str, Any]) -> str:
