@@ -18,7 +18,10 @@ def build(source: Source) -> Section | None:
     run = source.run
     if run is not None:
         section.add(_reproduction(run, source),
-                    Text(f"Reproduce the run with: {_command(run)}", "code"))
+                    Text("Reproduce the run with the command below; the scenario is named as "
+                         "in the run, so give its file path when it is not a bundled one.",
+                         "note"),
+                    Text(_command(run), "code"))
         inputs = run.summary.get("inputs") or {}
         for kind in ("scenario", "policy"):
             definition = inputs.get(kind)

@@ -26,8 +26,10 @@ def build(source: Source) -> Section | None:
     channels = list(by_channel)
     section = Section("funnel", "Funnel by channel")
     section.add(Text("Counts are means per replication: a lead counts at a stage on the day it "
-                     "first reaches it, so leads that arrived before the horizon's end may "
-                     "still be on their way. Conversion is won over leads."),
+                     "first reaches it, so leads that arrived near the horizon's end may "
+                     "still be on their way. Conversion is won over leads; the follow-up rate "
+                     "is the share of leads first contacted within the scenario's follow-up "
+                     "window."),
                 Figure("funnel_company", _company_funnel(by_channel, stages)),
                 Figure("funnel_by_channel", charts.grouped_bars(
                     "Leads reaching each stage, by channel", channels,

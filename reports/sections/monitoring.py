@@ -128,16 +128,24 @@ def _warnings(run: RunData, warnings: CsvTable | None) -> list[Figure | Table | 
     counts: dict[str, Any] = setup.get("warnings_per_replication") or {}
     blocks: list[Figure | Table | Text] = []
     total = sum(mean_of(counts.get(rule["name"])) for rule in rules)
+    replications = int(run.summary.get("replications") or 1)
+    alarmed = _alarmed_days(warnings) / replications if warnings is not None else 0.0
     blocks.append(Text(f"{len(rules)} warning rules fired {fmt.value(total, fmt.COUNT)} "
-                       f"times per replication on average.", "verdict"))
+                       f"times per replication on average; the team would be alarmed on "
+                       f"{fmt.value(alarmed, fmt.COUNT)} of {run.summary.get('days')} days.",
+                       "verdict"))
     if warnings is not None and len(warnings):
-        replications = int(run.summary.get("replications") or 1)
         weekly = run.table("weekly.csv")
         weeks = list(dict.fromkeys(weekly.text("period"))) if weekly is not None else []
         blocks.append(Figure("warnings_over_time",
                              _over_time(warnings, rules, replications, weeks)))
     blocks.append(_rule_table(rules, counts))
     return blocks
+
+
+def _alarmed_days(warnings: CsvTable) -> int:
+    """Days on which at least one rule fired, summed over replications."""
+    return len({(row["replication"], row["date"]) for row in warnings.rows})
 
 
 def _over_time(warnings: CsvTable, rules: list[dict[str, Any]], replications: int,

@@ -30,6 +30,8 @@ from reports.loading import CsvTable, OptimizationData, Source, to_number
 from reports.policydiff import baseline_policy, complete_policy, flatten, policy_diff
 
 MAX_OBJECTIVES = 3
+# Beyond this many trials a plot shows every k-th one, so that the page stays small.
+MAX_TRIAL_POINTS = 2000
 
 
 def build(source: Source) -> Section | None:
@@ -108,15 +110,16 @@ def _history(data: OptimizationData, trials: CsvTable, name: str) -> go.Figure:
                                (False, "over the experience limits", charts.COLORS[7])):
         keep = [i for i, f in enumerate(feasible) if f is flag or (flag and f is None)]
         if keep:
-            fig.add_trace(go.Scatter(
-                x=charts.compact([numbers[i] for i in keep]),
-                y=charts.compact([values[i] for i in keep]), mode="markers", name=label,
-                marker={"color": color, "size": 6}))
+            x, y = charts.thin([numbers[i] for i in keep], [values[i] for i in keep],
+                               MAX_TRIAL_POINTS)
+            fig.add_trace(go.Scatter(x=charts.compact(x), y=y, mode="markers", name=label,
+                                     marker={"color": color, "size": 6}))
     usable = [v if f is not False else None for v, f in zip(values, feasible, strict=True)]
     best = _best_so_far(usable, _directions(data).get(name, ""))
     if best is not None:
-        fig.add_trace(go.Scatter(x=charts.compact(numbers), y=charts.compact(best),
-                                 mode="lines", name="best feasible so far",
+        x, y = charts.thin(numbers, best, MAX_TRIAL_POINTS)
+        fig.add_trace(go.Scatter(x=charts.compact(x), y=y, mode="lines",
+                                 name="best feasible so far",
                                  line={"color": charts.COLORS[1], "shape": "hv"}))
     fig.update_layout(xaxis={"title": {"text": "Trial"}},
                       yaxis=fmt.axis(fmt.plot_text(name), fmt.unit_of(name)))
@@ -167,8 +170,9 @@ def _pareto(data: OptimizationData, trials: CsvTable | None, front: list[dict[st
     if trials is not None:
         x_column, y_column = _value_column(trials, x_name), _value_column(trials, y_name)
         if x_column and y_column:
-            fig.add_trace(go.Scatter(x=charts.compact(trials.numbers(x_column)),
-                                     y=charts.compact(trials.numbers(y_column)),
+            x, y = charts.thin(trials.numbers(x_column), trials.numbers(y_column),
+                               MAX_TRIAL_POINTS)
+            fig.add_trace(go.Scatter(x=charts.compact(x), y=y,
                                      mode="markers", name="all trials",
                                      marker={"color": "#bbbbbb", "size": 5}))
     ordered = sorted(front, key=lambda e: to_number(str(e["values"].get(x_name))) or 0.0)

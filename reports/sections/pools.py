@@ -6,7 +6,7 @@ from typing import Any
 
 from reports import charts
 from reports import formatting as fmt
-from reports.blocks import Figure, Section, Table, Text
+from reports.blocks import Figure, Section, Table
 from reports.loading import CsvTable, Source
 from reports.sections.common import kpi_table
 
@@ -38,10 +38,10 @@ def build(source: Source) -> Section | None:
     return section
 
 
-def _size_figures(sizes: CsvTable) -> list[Figure | Text]:
+def _size_figures(sizes: CsvTable) -> list[Figure]:
     dates = sizes.text("date")
     shown = [pool for pool in POOLS if pool in sizes.columns]
-    blocks: list[Figure | Text] = [Figure("pool_sizes", charts.lines(
+    blocks = [Figure("pool_sizes", charts.lines(
         "Pool sizes at the end of each day (mean over replications)", dates,
         {pool.capitalize(): sizes.numbers(pool) for pool in shown}, fmt.COUNT,
         value_title="Leads in the pool"))]

@@ -31,7 +31,9 @@ def build(source: Source) -> Section | None:
 
 def _introduction(run: RunData, comparison: ComparisonData | None) -> str:
     summary = run.summary
-    text = (f"Scenario {summary['scenario']['name']} under policy {summary['policy']['name']}: "
+    scenario = summary.get("scenario", {}).get("name", "?")
+    policy = summary.get("policy", {}).get("name", "?")
+    text = (f"Scenario {scenario} under policy {policy}: "
             f"{summary.get('replications')} replications of {summary.get('days')} days, seed "
             f"{summary.get('seed')}. Intervals are 95% t-intervals over replications.")
     if comparison is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -213,3 +214,15 @@ def test_reports_never_import_the_engine_or_the_optimizer(run_dir: Path) -> None
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_long_optimization_keeps_the_page_small(optimize_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(optimize_dir, tmp_path / "long")
+    rows = ["number,state,values_roi,values_first_contact_hours_p90,user_attrs_feasible"]
+    rows += [f"{n},COMPLETE,{0.1 + (n % 97) / 1000},{10 + (n % 89) / 7},{n % 5 != 0}"
+             for n in range(30_000)]
+    (tmp_path / "long" / "trials.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    page = reports.build_report(tmp_path / "long").html()
+
+    assert len(page.encode("utf-8")) < MAX_BYTES

@@ -1,4 +1,5 @@
-"""Reading directories: which kind they are, and errors that name the file."""
+"""Reading run, compare and optimize directories: which kind they are, and errors that name
+the file."""
 
 from __future__ import annotations
 
