@@ -14,6 +14,8 @@ from reports.blocks import Figure, Section, Table, Text
 from reports.loading import CsvTable, RunData, Source, to_number
 from reports.sections.common import mean_of, triple
 
+WEEK_AXIS = "Week starting"
+
 
 def build(source: Source) -> Section | None:
     run = source.run
@@ -28,8 +30,8 @@ def build(source: Source) -> Section | None:
     section.add(Text(f"Weekly tracking and the monthly review of supply, follow-up and "
                      f"conversion. A lead is followed up when first contacted within "
                      f"{setup.get('follow_up_hours', '?')} hours of arrival; conversion is "
-                     f"wins in the period over leads that arrived in it. Partial periods at "
-                     f"the horizon's ends are marked."))
+                     f"wins in the period over leads that arrived in it. The weekly charts "
+                     f"show complete weeks; the monthly table marks partial months."))
     if weekly is not None and len(weekly):
         section.add(*_weekly(weekly))
     if monthly is not None and len(monthly):
@@ -55,15 +57,19 @@ def _rate(cell: dict[str, float], numerator: str) -> float | None:
 
 
 def _weekly(weekly: CsvTable) -> list[Figure]:
+    """Supply, follow-up and conversion per complete week (partial weeks would mislead)."""
     columns = ("leads", "followed_up", "won")
-    by_channel = _sums(weekly, "channel", columns)
-    by_line = _sums(weekly, "business_line", columns)
+    complete = CsvTable(weekly.columns, [r for r in weekly.rows if r.get("complete") != "0"])
+    if not complete.rows:
+        return []
+    by_channel = _sums(complete, "channel", columns)
+    by_line = _sums(complete, "business_line", columns)
     periods = list(by_channel)
-    labels = _labels(weekly)
-    x = [labels[period] for period in periods]
+    starts = {row["period"]: row["start_date"] for row in complete.rows}
+    x = [starts[period] for period in periods]
     channels = sorted({c for cells in by_channel.values() for c in cells})
     lines = sorted({b for cells in by_line.values() for b in cells})
-    open_periods = _open_follow_up(weekly)
+    open_periods = _open_follow_up(complete)
     follow_up = {line: [None if period in open_periods else _rate(by_line[period][line],
                                                                     "followed_up")
                         for period in periods] for line in lines}
@@ -71,14 +77,14 @@ def _weekly(weekly: CsvTable) -> list[Figure]:
         Figure("weekly_leads", charts.lines(
             "Weekly supply by channel", x,
             {c: [by_channel[p][c]["leads"] for p in periods] for c in channels}, fmt.COUNT,
-            value_title="Leads per week", x_title="ISO week", mode="lines+markers")),
+            value_title="Leads per week", x_title=WEEK_AXIS, mode="lines+markers")),
         Figure("weekly_follow_up", charts.lines(
             "Weekly follow-up rate by business line", x, follow_up, fmt.RATE,
-            value_title="Follow-up rate", x_title="ISO week", mode="lines+markers")),
+            value_title="Follow-up rate", x_title=WEEK_AXIS, mode="lines+markers")),
         Figure("weekly_conversion", charts.lines(
             "Weekly conversion rate by channel (wins in the week / leads in the week)",
             x, {c: [_rate(by_channel[p][c], "won") for p in periods] for c in channels},
-            fmt.RATE, value_title="Conversion rate", x_title="ISO week",
+            fmt.RATE, value_title="Conversion rate", x_title=WEEK_AXIS,
             mode="lines+markers")),
     ]
 
@@ -86,12 +92,6 @@ def _weekly(weekly: CsvTable) -> list[Figure]:
 def _open_follow_up(table: CsvTable) -> set[str]:
     """Periods whose follow-up window was still open at the horizon."""
     return {row["period"] for row in table.rows if row.get("follow_up_complete") == "0"}
-
-
-def _labels(table: CsvTable) -> dict[str, str]:
-    """Period labels, with partial periods at the horizon's ends marked."""
-    return {row["period"]: row["period"] if row.get("complete") != "0"
-            else f"{row['period']} (partial)" for row in table.rows}
 
 
 def _monthly(monthly: CsvTable, currency: str) -> Table:
@@ -136,11 +136,20 @@ def _warnings(run: RunData, warnings: CsvTable | None) -> list[Figure | Table | 
                        "verdict"))
     if warnings is not None and len(warnings):
         weekly = run.table("weekly.csv")
-        weeks = list(dict.fromkeys(weekly.text("period"))) if weekly is not None else []
+        weeks = _mondays(weekly) if weekly is not None else []
         blocks.append(Figure("warnings_over_time",
                              _over_time(warnings, rules, replications, weeks)))
     blocks.append(_rule_table(rules, counts))
     return blocks
+
+
+def _mondays(weekly: CsvTable) -> list[str]:
+    """The Monday of every week of the horizon, partial ones included."""
+    mondays = []
+    for text in dict.fromkeys(weekly.text("start_date")):
+        date = dt.date.fromisoformat(text)
+        mondays.append((date - dt.timedelta(days=date.weekday())).isoformat())
+    return mondays
 
 
 def _alarmed_days(warnings: CsvTable) -> int:
@@ -150,16 +159,18 @@ def _alarmed_days(warnings: CsvTable) -> int:
 
 def _over_time(warnings: CsvTable, rules: list[dict[str, Any]], replications: int,
                horizon_weeks: list[str]) -> go.Figure:
-    """Warnings per ISO week and rule, averaged over replications, stacked."""
+    """Warnings per week (by its Monday) and rule, averaged over replications, stacked."""
     weeks: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in warnings.rows:
-        year, week, _ = dt.date.fromisoformat(row["date"]).isocalendar()
-        weeks[f"{year}-W{week:02d}"][row["rule"]] += 1.0 / replications
+        date = dt.date.fromisoformat(row["date"])
+        monday = (date - dt.timedelta(days=date.weekday())).isoformat()
+        weeks[monday][row["rule"]] += 1.0 / replications
     order = sorted(set(weeks) | set(horizon_weeks))
     fig = charts.grouped_bars(
         "Early warnings per week (mean per replication)", order,
         {rule["name"]: [weeks[w].get(rule["name"], 0.0) for w in order] for rule in rules},
-        fmt.COUNT, value_title="Warnings per week", stacked=True, category_title="ISO week")
+        fmt.COUNT, value_title="Warnings per week", stacked=True)
+    fig.update_layout(xaxis={"type": "date", "title": {"text": WEEK_AXIS}})
     return fig
 
 
