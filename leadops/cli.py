@@ -125,6 +125,32 @@ def compare(
 
 
 @app.command()
+def report(
+    directory: Annotated[Path, typer.Argument(help="A run, compare or optimize directory.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="The HTML file [default: DIR/report.html]")] = None,
+    png: Annotated[bool, typer.Option(
+        "--png", help="Also write PNG images (needs kaleido and a Chromium).")] = False,
+) -> None:
+    """Write the strategy report of a directory: one offline HTML page and CSV tables."""
+    from leadops import console
+    from reports import write_report
+
+    if out is not None and out.is_dir():
+        raise InputError("must be a file name, but a directory of that name exists",
+                         file=str(out), path="--out")
+    written = write_report(directory, out, png=png)
+    if written.note:
+        console.warn(written.note)
+    size = written.page.stat().st_size / 1e6
+    console.say(f"wrote {written.page} ({size:.1f} MB)")
+    if written.tables:
+        console.say(f"wrote {len(written.tables)} tables in {written.tables[0].parent}")
+    if written.images:
+        console.say(f"wrote {len(written.images)} images in {written.images[0].parent}")
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario or policy files.")],
     scenario: Annotated[str | None, typer.Option(

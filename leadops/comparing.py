@@ -18,6 +18,7 @@ from typing import Any
 from leadops.api import Setup, prepare
 from leadops.atomic import write_text
 from leadops.errors import InputError
+from leadops.naming import safe_name
 from sim.compare import Alternative, compare, precision_status
 from sim.runs import Progress, run_many
 
@@ -175,12 +176,6 @@ def run_folders(labels: list[str]) -> dict[str, str]:
             folder, number = f"{base}-{number}", number + 1
         folders[label] = folder
     return folders
-
-
-def safe_name(label: str) -> str:
-    """A directory name for a label chosen by a user."""
-    cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "_", label).strip("._")
-    return cleaned or "alternative"
 
 
 def comparison_csv(document: dict[str, Any]) -> str:

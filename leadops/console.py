@@ -15,7 +15,7 @@ _err = Console(stderr=True, highlight=False)
 
 
 def say(text: str) -> None:
-    _out.print(text, markup=False)
+    _out.print(text, markup=False, soft_wrap=True)  # paths stay whole for scripts
 
 
 def warn(text: str) -> None:

@@ -392,6 +392,100 @@ class Patience(Strict):
     mean_hours: Positive = Field(24.0, description="Mean patience before going cold.")
 
 
+WarningMetric = Literal["leads", "follow_up_rate", "conversion_rate", "pool_backlog"]
+WarningPeriod = Literal["daily", "weekly", "monthly"]
+WarningTest = Literal["below", "above", "drop", "rise"]
+PoolName = Literal["private", "public", "grand", "blocked"]
+RATE_METRICS = ("follow_up_rate", "conversion_rate")
+
+
+class WarningRule(Strict):
+    """An early-warning rule: when a monitored figure crosses a line, the rule fires.
+
+    The figure is measured over each complete day, ISO week (Monday to Sunday) or calendar
+    month of the horizon. ``leads`` counts arrivals; ``follow_up_rate`` is the share of the
+    period's leads first contacted within ``monitoring.follow_up_hours`` of arrival;
+    ``conversion_rate`` is leads won in the period over leads arrived in it;
+    ``pool_backlog`` is a pool's size at the end of the period. ``below`` and ``above``
+    compare with ``threshold``; ``drop`` (``rise``) fires when the figure is more than
+    ``threshold`` (a share) below (above) its mean over the ``trailing_periods`` before.
+    """
+
+    name: str = Field(min_length=1, description="Name shown in warnings.csv and the report.")
+    metric: WarningMetric = Field(
+        description="leads, follow_up_rate, conversion_rate or pool_backlog."
+    )
+    period: WarningPeriod = Field("daily", description="daily, weekly or monthly.")
+    test: WarningTest = Field(
+        description="below or above threshold; drop or rise by more than threshold (a share) "
+        "against the trailing mean."
+    )
+    threshold: NonNegative = Field(
+        description="The line: a count, a rate (0-1), or for drop and rise a share (0.3 = 30%)."
+    )
+    trailing_periods: Annotated[int, Field(ge=1, le=52)] = Field(
+        4, description="drop and rise: periods in the trailing mean (all must be judged)."
+    )
+    business_line: str | None = Field(
+        None, description="Watch one business line (with pool_backlog: its public pool); "
+        "empty = all."
+    )
+    channel: str | None = Field(None, description="Watch one channel; empty = all.")
+    pool: PoolName | None = Field(
+        None, description="pool_backlog: private (all reps), public, grand or blocked."
+    )
+    min_leads: NonNegative = Field(
+        1.0, description="Rates are judged only in periods with at least this many leads."
+    )
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default=[0, 1, 2, 3, 4, 5, 6], description="daily rules: the weekdays judged, Monday "
+        "= 0 (skip days whose arrivals wait for the weekend); trailing means skip them too."
+    )
+
+    @model_validator(mode="after")
+    def _scope_fits_the_metric(self) -> WarningRule:
+        backlog = self.metric == "pool_backlog"
+        if backlog and self.pool is None:
+            raise ValueError("pool_backlog needs pool (private, public, grand or blocked)")
+        if not backlog and self.pool is not None:
+            raise ValueError(f"pool applies only to pool_backlog, not to {self.metric}")
+        if backlog and self.channel is not None:
+            raise ValueError("pool_backlog cannot watch a channel: pools mix channels")
+        if backlog and self.business_line is not None and self.pool != "public":
+            raise ValueError("pool_backlog of a business line needs pool = 'public'")
+        if self.period != "daily" and len(set(self.weekdays)) != 7:
+            raise ValueError("weekdays apply only to daily rules")
+        if not self.weekdays:
+            raise ValueError("weekdays must name at least one day")
+        if self.test == "drop" and self.threshold >= 1.0:
+            raise ValueError(f"a drop is a share below 1, got threshold {self.threshold}")
+        if self.test in ("below", "above") and self.metric in RATE_METRICS \
+                and self.threshold > 1.0:
+            raise ValueError(f"a rate threshold is at most 1, got {self.threshold}")
+        return self
+
+
+class Monitoring(Strict):
+    """Daily early warnings, weekly tracking and the monthly review of the lead flow."""
+
+    follow_up_hours: Positive = Field(
+        24.0, description="A lead counts as followed up when first contacted within this "
+        "many hours of arrival."
+    )
+    rules: list[WarningRule] = Field(
+        default=[], description="Warning rules; the run counts when each fires."
+    )
+
+    @field_validator("rules")
+    @classmethod
+    def _names_are_unique(cls, rules: list[WarningRule]) -> list[WarningRule]:
+        names = [rule.name for rule in rules]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"rule names must be unique, '{repeated[0]}' repeats")
+        return rules
+
+
 class Scenario(Strict):
     """A company to simulate: channels, business lines, regions and teams."""
 
@@ -423,6 +517,10 @@ class Scenario(Strict):
     blocked_review: BlockedReview = Field(default_factory=BlockedReview)
     activation: ActivationFacts = Field(default_factory=ActivationFacts)
     customer_success: CustomerSuccess = Field(default_factory=CustomerSuccess)
+    monitoring: Monitoring = Field(
+        default_factory=Monitoring, description="Early-warning rules of daily, weekly and "
+        "monthly monitoring.",
+    )
 
     @model_validator(mode="after")
     def _names_are_known(self) -> Scenario:
@@ -440,6 +538,10 @@ class Scenario(Strict):
             _check_keys(f"teams.{name}.regions", team.regions, self.regions)
             _check_keys(f"teams.{name}.languages", team.languages, self.languages)
         self._check_driven_channels()
+        for index, rule in enumerate(self.monitoring.rules):
+            path = f"monitoring.rules[{index}]"
+            _check_keys(f"{path}.business_line", _named(rule.business_line), self.business_lines)
+            _check_keys(f"{path}.channel", _named(rule.channel), self.channels)
         return self
 
     def _check_driven_channels(self) -> None:
@@ -455,6 +557,10 @@ class Scenario(Strict):
         if prospecting and not outbound:
             raise ValueError(f"teams.{prospecting[0]}.outbound_share: prospecting needs a "
                              f"channel of kind 'outbound' for its leads")
+
+
+def _named(name: str | None) -> list[str]:
+    return [] if name is None else [name]
 
 
 def _check_keys(path: str, used: object, known: object) -> None:

@@ -36,7 +36,7 @@ class Lead:
         "pool", "pool_stamp", "pooled_at", "cycles", "owners", "released_by", "released_at",
         "reactivated", "draws", "last_touch_at", "progress_at", "assigned_at",
         "protected_until", "sla_deadline", "touched_since_assigned", "messages",
-        "owner_deadline", "language", "recycled",
+        "owner_deadline", "language", "recycled", "furthest",
     )
 
     def __init__(self, lead_id: int, key: int, channel: int, arrived_at: float):
@@ -84,6 +84,7 @@ class Lead:
         self.owner_deadline = math.inf
         self.language = 0
         self.recycled = False
+        self.furthest = NEW  # the furthest funnel stage ever reached (reactivation lowers stage)
 
 
 class LeadFactory:

@@ -6,18 +6,33 @@ are kept in compact float arrays (8 bytes a lead) so that percentiles are exact.
 
 from __future__ import annotations
 
+import bisect
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-# Columns of the daily time series, per business line x channel.
+from sim.leads import CONTACTED, OPPORTUNITY, QUALIFIED
+from sim.leads import WON as WON_STAGE
+
+# Columns of the daily time series, per business line x channel. ``followed_up`` counts
+# leads by their arrival day when first contacted within the scenario's follow-up window;
+# ``contacted``, ``qualified`` and ``opportunity`` count leads on the day they first reach
+# the stage (a reactivated lead that reaches a stage again is not counted twice).
 SERIES = ("leads", "first_contacts", "sla_met", "won", "revenue", "channel_cost",
-          "campaign_cost", "busy_hours")
+          "campaign_cost", "busy_hours", "followed_up", "contacted", "qualified", "opportunity")
 (LEADS, FIRST_CONTACTS, SLA_MET, WON, REVENUE, CHANNEL_COST, CAMPAIGN_COST,
- BUSY_HOURS) = range(len(SERIES))
+ BUSY_HOURS, FOLLOWED_UP, CONTACTED_COLUMN, QUALIFIED_COLUMN,
+ OPPORTUNITY_COLUMN) = range(len(SERIES))
+STAGE_COLUMNS = {CONTACTED: CONTACTED_COLUMN, QUALIFIED: QUALIFIED_COLUMN,
+                 OPPORTUNITY: OPPORTUNITY_COLUMN}
 POOL_COLUMNS = ("private", "public", "grand", "blocked")
+
+# First-contact delay buckets (upper edges in hours) for "how conversion falls with delay".
+DELAY_EDGES_HOURS = (5 / 60, 0.5, 1.0, 4.0, 24.0)
+DELAY_BUCKETS = ("<5 min", "5-30 min", "30-60 min", "1-4 h", "4-24 h", ">24 h")
+DELAY_COUNTS = ("first_contacted", "qualified", "won")
 
 
 @dataclass
@@ -50,6 +65,8 @@ class Tally:
     pool_entries: dict[str, int] = field(default_factory=lambda: _per_pool(0))
     pool_hours: dict[str, float] = field(default_factory=lambda: _per_pool(0.0))
     pool_days: list[list[int]] = field(default_factory=list)
+    public_days: list[list[int]] = field(default_factory=list)  # [day][business line]
+    by_delay: list[list[int]] = field(default_factory=list)  # [bucket][DELAY_COUNTS]
     pool_end: dict[str, int] = field(default_factory=dict)
     cycles: array = field(default_factory=lambda: array("H"))
     owners: array = field(default_factory=lambda: array("H"))
@@ -80,6 +97,8 @@ class Tally:
     def __post_init__(self) -> None:
         self.series = [0.0] * (self.days * self.channels * self.lines * len(SERIES))
         self.pool_days = [[0] * len(POOL_COLUMNS) for _ in range(self.days)]
+        self.public_days = [[0] * self.lines for _ in range(self.days)]
+        self.by_delay = [[0] * len(DELAY_COUNTS) for _ in DELAY_BUCKETS]
 
     def move(self, origin: str, target: str, rule: str) -> None:
         """Count a move between places (private, queue or a pool kind) by its rule."""
@@ -96,6 +115,28 @@ class Tally:
         if 0 <= day < self.days:
             public = sum(size for name, size in sizes.items() if name.startswith("public:"))
             self.pool_days[day] = [sizes["private"], public, sizes["grand"], sizes["blocked"]]
+            lines = [size for name, size in sizes.items() if name.startswith("public:")]
+            if len(lines) == self.lines:
+                self.public_days[day] = lines
+
+    def contacted_first(self, lead: Any, delay_hours: float, follow_up_hours: float) -> None:
+        """A lead's first contact: its delay bucket, and whether it was followed up in time."""
+        self.by_delay[delay_bucket(delay_hours)][0] += 1
+        if delay_hours <= follow_up_hours:
+            arrival_day = int(lead.arrived_at // 24.0)
+            self.add(arrival_day, lead.channel, lead.business_line, FOLLOWED_UP, 1.0)
+
+    def reached(self, lead: Any, stage: int, day: int) -> None:
+        """Count a lead the first time it reaches a funnel stage."""
+        if stage <= lead.furthest:
+            return
+        lead.furthest = stage
+        column = STAGE_COLUMNS.get(stage)
+        if column is not None:
+            self.add(day, lead.channel, lead.business_line, column, 1.0)
+        if (stage == QUALIFIED or stage == WON_STAGE) and lead.first_contact_at >= 0:
+            bucket = delay_bucket(lead.first_contact_at - lead.arrived_at)
+            self.by_delay[bucket][1 if stage == QUALIFIED else 2] += 1
 
     def add_campaign_cost(self, day: int, lead: Any, amount: float) -> None:
         self.add(day, lead.channel, lead.business_line, CAMPAIGN_COST, amount)
@@ -130,6 +171,11 @@ class Money:
     staff_cost_by_team: dict[str, float]
 
 
+def delay_bucket(hours: float) -> int:
+    """Index into DELAY_BUCKETS of a first-contact delay."""
+    return bisect.bisect_right(DELAY_EDGES_HOURS, hours)
+
+
 def _per_pool(zero: Any) -> dict[str, Any]:
     return {"public": zero, "grand": zero, "blocked": zero}
 
@@ -152,8 +198,11 @@ def roi(revenue: float, cost: float) -> float | None:
     return (revenue - cost) / cost if cost > 0 else None
 
 
-def kpis(tally: Tally, money: Money) -> dict[str, float | None]:
-    """The company-wide KPIs of one replication (names as in the design's KPI table)."""
+def kpis(tally: Tally, money: Money, warnings: int = 0) -> dict[str, float | None]:
+    """The company-wide KPIs of one replication (names as in the design's KPI table).
+
+    ``warnings`` is the number of early warnings that fired (see :mod:`sim.monitoring`).
+    """
     cube = tally.series_array()
     revenue = float(cube[..., REVENUE].sum())
     cost = float(money.channel_cost.sum()) + money.staff_cost + tally.campaign_cost
@@ -188,6 +237,7 @@ def kpis(tally: Tally, money: Money) -> dict[str, float | None]:
         "referral_leads": float(tally.referral_leads),
         "outbound_leads": float(tally.outbound_leads),
         **fairness(tally),
+        "warnings": float(warnings),
     }
 
 
@@ -243,8 +293,12 @@ def pool_health(tally: Tally) -> dict[str, float | None]:
     return health
 
 
+FUNNEL_COLUMNS = (CONTACTED_COLUMN, QUALIFIED_COLUMN, OPPORTUNITY_COLUMN, FOLLOWED_UP)
+
+
 def breakdowns(tally: Tally, money: Money) -> tuple[np.ndarray, np.ndarray]:
-    """Leads, won, revenue and cost per (channel, business line) cell.
+    """Leads, won, revenue, cost, then the funnel counts of FUNNEL_COLUMNS, per (channel,
+    business line) cell.
 
     Channel cost goes to the channel's cells by their share of its leads; staff cost goes to
     cells by their share of the busy hours spent on their leads.
@@ -258,12 +312,14 @@ def breakdowns(tally: Tally, money: Money) -> tuple[np.ndarray, np.ndarray]:
     cost = lead_share * money.channel_cost[:, None] + cube[..., CAMPAIGN_COST]
     if busy.sum() > 0:
         cost = cost + money.staff_cost * busy / busy.sum()
-    return np.stack([leads, won, revenue, cost], axis=-1), cube
+    funnel = [cube[..., column] for column in FUNNEL_COLUMNS]
+    return np.stack([leads, won, revenue, cost, *funnel], axis=-1), cube
 
 
 def group_kpis(cells: np.ndarray) -> dict[str, float | None]:
-    """leads, won, conversion_rate, revenue, cost, roi of a group of cells [..., 4]."""
-    leads, won, revenue, cost = (float(cells[..., i].sum()) for i in range(4))
+    """KPIs of a group of cells [..., 8] from :func:`breakdowns`."""
+    leads, won, revenue, cost, contacted, qualified, opportunity, followed = (
+        float(cells[..., i].sum()) for i in range(8))
     return {
         "leads": leads,
         "won": won,
@@ -271,4 +327,8 @@ def group_kpis(cells: np.ndarray) -> dict[str, float | None]:
         "revenue": revenue,
         "cost": cost,
         "roi": roi(revenue, cost),
+        "contacted": contacted,
+        "qualified": qualified,
+        "opportunity": opportunity,
+        "follow_up_rate": safe_ratio(followed, leads),
     }

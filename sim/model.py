@@ -107,6 +107,7 @@ class LeadModel:
         self.route_cache: dict[tuple[Any, ...], Route] | None = None if uses_deal_size else {}
         self.sdr_team = self.teams.get(policy.routing.sdr_team)
         self.live = 0
+        self.follow_up_hours = scenario.monitoring.follow_up_hours
 
     def _build_pools(self) -> dict[str, Pool]:
         rules = self.policy.circulation
@@ -384,6 +385,7 @@ class LeadModel:
         self.tally.add(day, lead.channel, lead.business_line, WON_COLUMN, 1.0)
         self.tally.add(day, lead.channel, lead.business_line, REVENUE, revenue)
         self.tally.days_to_win.append((self.env.now - lead.arrived_at) / HOURS_PER_DAY)
+        self.tally.reached(lead, WON, day)
         if owner is not None:
             owner.customers += 1
         self.ranking.credit(owner, "won")
@@ -426,6 +428,7 @@ class LeadModel:
         now = self.env.now
         lead.first_contact_at = now
         self.tally.first_contact_hours.append(now - lead.arrived_at)
+        self.tally.contacted_first(lead, now - lead.arrived_at, self.follow_up_hours)
         day = self._day()
         self.tally.add(day, lead.channel, lead.business_line, FIRST_CONTACTS, 1.0)
         if lead.sla_deadline > self.horizon:
@@ -453,7 +456,7 @@ class LeadModel:
         for lead in self._live_leads().values():
             self.tally.finished(lead)
         sizes = self.pool_sizes()
-        self.tally.record_pools(self.days - 1, sizes)
+        self.tally.record_pools(self.days - 1, sizes)  # the horizon's own end-of-day census
         public = sum(size for name, size in sizes.items() if name.startswith(f"{PUBLIC}:"))
         self.tally.pool_end = {"private": sizes["private"], PUBLIC: public,
                                GRAND: sizes[GRAND], BLOCKED: sizes[BLOCKED]}

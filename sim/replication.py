@@ -16,6 +16,7 @@ from scenarios import Scenario
 from sim.arrivals import DAYS_PER_MONTH, monthly_cost
 from sim.metrics import CHANNEL_COST, Money, breakdowns, group_kpis, kpis
 from sim.model import LeadModel, ModelOptions
+from sim.monitoring import EarlyWarning, Flow, evaluate
 
 Kpis = dict[str, float | None]
 
@@ -33,6 +34,9 @@ class ReplicationResult:
     lost: dict[str, int] = field(default_factory=dict)
     moves: dict[str, int] = field(default_factory=dict)
     pools: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))  # [day, pool]
+    public_pools: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))  # [day, line]
+    by_delay: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # [bucket, count]
+    warnings: list[EarlyWarning] = field(default_factory=list)
     sim_events: int = 0
     logged_events: int = 0
 
@@ -49,9 +53,13 @@ def run_replication(scenario: Scenario, policy: Policy, options: ModelOptions
     cells, _ = breakdowns(model.tally, money)
     series = model.tally.series_array()
     _fill_channel_cost(series, scenario, model)
+    pools = np.asarray(model.tally.pool_days, dtype=float)
+    public_pools = np.asarray(model.tally.public_days, dtype=float)
+    flow = Flow(series, pools, public_pools, model.channel_names, model.line_names)
+    warnings = evaluate(scenario.monitoring, flow, scenario.start_date)
     return ReplicationResult(
         replication=options.replication,
-        kpis=kpis(model.tally, money),
+        kpis=kpis(model.tally, money, len(warnings)),
         by_channel={name: group_kpis(cells[i]) for i, name in enumerate(model.channel_names)},
         by_business_line={name: group_kpis(cells[:, i])
                           for i, name in enumerate(model.line_names)},
@@ -59,7 +67,10 @@ def run_replication(scenario: Scenario, policy: Policy, options: ModelOptions
         census=census,
         lost=dict(sorted(model.tally.lost.items())),
         moves=dict(sorted(model.tally.moves.items())),
-        pools=np.asarray(model.tally.pool_days, dtype=float),
+        pools=pools,
+        public_pools=public_pools,
+        by_delay=np.asarray(model.tally.by_delay, dtype=float),
+        warnings=warnings,
         sim_events=_simpy_event_count(model),
         logged_events=model.log.count if model.log else 0,
     )

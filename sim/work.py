@@ -180,6 +180,7 @@ class Work:
         connected = lead_uniform(lead.key, SDR_CLEAN, lead.cycles) < spec.connect_rate
         if connected:
             lead.stage = max(lead.stage, CONTACTED)
+            self.tally.reached(lead, CONTACTED, model._day())
             lead.last_conversation_at = self.env.now
             if model.policy.routing.sdr_disqualify and self._judged_junk(lead, rep):
                 model.lose(lead, "sdr_disqualified")
@@ -220,6 +221,7 @@ class Work:
         fit = rep.team.fit[lead.complexity]
         chance = followup.qualify_probability(lead.propensity, decay, stale, rep.skill, fit)
         lead.stage = max(lead.stage, CONTACTED)
+        self.tally.reached(lead, CONTACTED, self.model._day())
         lead.last_conversation_at = now
         if lead_uniform(lead.key, ADVANCE, lead.cycles * 8) >= chance:
             if self.model.log:
@@ -263,6 +265,7 @@ class Work:
 
     def _advance(self, lead: Lead, stage: int) -> None:
         lead.stage = stage
+        self.tally.reached(lead, stage, self.model._day())
         lead.meetings = 0
         if stage == OPPORTUNITY and isinstance(lead.owner, Rep):
             lead.owner.opportunities += 1
