@@ -21,12 +21,12 @@ from optuna.trial import TrialState
 
 from leadops.errors import InputError, StorageError
 from optimize.evaluate import Evaluator, evaluator
-from optimize.final import FinalReport, final_report
+from optimize.final import final_report
 from optimize.objective import counts
 from optimize.plan import MUST_MATCH, Plan, Prepared, attributes, check_plan, prepare_plan
 from optimize.storage import describe, open_storage, recover_dead_trials, scrub
 from optimize.watch import Watcher
-from optimize.workers import POLL_SECONDS, StudyRef, load, run_search, work
+from optimize.workers import POLL_SECONDS, StudyRef, run_search, work
 
 
 @dataclass
@@ -160,13 +160,3 @@ def _fail_stale(study: optuna.Study) -> None:
     except Exception as exc:  # noqa: BLE001 - storage trouble: report, never the password
         raise StorageError(f"cannot check stale trials: {type(exc).__name__}") from None
     recover_dead_trials(study)
-
-
-def load_study(ref: StudyRef, prepared: Prepared) -> optuna.Study:
-    """The study of a finished search, for inspection."""
-    return load(ref, prepared.search, prepared.problem.seed)
-
-
-def final_summary(final: FinalReport) -> dict[str, Any]:
-    return {"seed": final.seed, "replications": final.replications,
-            "estimates": final.estimates}

@@ -180,3 +180,17 @@ def test_the_space_model_keeps_paths_in_order() -> None:
 
     assert space.paths() == ["a", "b", "c"]
     assert space.measured() == ["roi"]
+
+
+def test_the_readme_space_example_is_valid_for_the_baseline(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in readme.split("```toml\n")[1:]]
+    example = next(block for block in blocks if 'name = "spend_and_sla"' in block)
+    path = tmp_path / "spend_and_sla.toml"
+    path.write_text(example, encoding="utf-8")
+
+    assert main(["validate", str(path), "--scenario", "baseline"]) == 0
+    space, _ = load_space(str(path))
+    assert [b.total for b in space.budgets] == [160000.0]
+    assert space.metrics[0].name == "profit"
