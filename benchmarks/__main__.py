@@ -32,7 +32,7 @@ SECTIONS: list[Section] = [
     ("M/M/c+M against Erlang-A", patience_section),
     ("baseline in fresh processes", baseline_section),
     ("baseline scaled x0.1, x1, x10", scaling_section),
-    ("optimizer", lambda plan, report: optimizer_section(report)),
+    ("optimizer: staffing gate, plain Optuna, workers", optimizer_section),
 ]
 
 

@@ -46,12 +46,18 @@ class Plan:
     baseline_days: int | None
     scaling_rounds: int
     scaling_days: int | None
+    optimizer_rounds: int = 1
+    optimizer_days: int = 60
+    speedup_rounds: int = 1
+    speedup_days: int = 120
+    speedup_trials: int = 24
 
 
 QUICK = Plan(queue_rounds=5, queue_days=240, patience_replications=8, patience_days=240,
              baseline_runs=3, baseline_days=None, scaling_rounds=3, scaling_days=60)
 FULL = Plan(queue_rounds=9, queue_days=240, patience_replications=20, patience_days=240,
-            baseline_runs=5, baseline_days=None, scaling_rounds=3, scaling_days=None)
+            baseline_runs=5, baseline_days=None, scaling_rounds=3, scaling_days=None,
+            optimizer_rounds=3, speedup_rounds=3)
 
 
 @dataclass
@@ -234,9 +240,35 @@ def _scaling_ratios(runs: dict[tuple[float, bool], list[ChildRun]], report: Repo
     report.put("scaling_rss_ratio_10x_no_events", ratios(False, rss))
 
 
-def optimizer_section(report: Report) -> None:
-    """The optimizer is not built yet: its figures are null, never made up."""
-    for key in ("optimizer_workers_speedup", "optimizer_regret_pct",
-                "optimizer_interval_covers"):
-        report.figures[key] = None
-    report.notes.append("the optimizer is not built yet: optimizer_* figures are null")
+def optimizer_section(plan: Plan, report: Report) -> None:
+    """The staffing gate against Erlang-A, plain Optuna on the same budget, and the search
+    speed-up of two worker processes over one (see :mod:`benchmarks.optimizer`)."""
+    from benchmarks import optimizer
+
+    settings = optimizer.GateSettings(days=plan.optimizer_days)
+    rounds = [optimizer.optimizer_round(settings, seed)
+              for seed in range(1, plan.optimizer_rounds + 1)]
+    plain = [optimizer.plain_optuna_round(settings, seed, optimizer.BUDGET_RUNS)
+             for seed in range(1, plan.optimizer_rounds + 1)]
+    report.put("optimizer_regret_pct", [r["regret_pct"] for r in rounds])
+    report.put("optimizer_interval_covers", [float(r["covers"]) for r in rounds])
+    report.put("optimizer_runs", [float(r["runs"]) for r in rounds])
+    report.put("optimizer_chosen_headcount", [float(r["headcount"]) for r in rounds])
+    report.put("plain_optuna_regret_pct", [r["regret_pct"] for r in plain])
+    report.put("plain_optuna_reported_error_pct", [r["reported_error_pct"] for r in plain])
+    report.put("plain_optuna_chosen_headcount", [float(r["headcount"]) for r in plain])
+    report.figures["optimizer_best_headcount"] = float(
+        optimizer.best_profit(plan.optimizer_days)[0])
+    report.notes.append(f"optimizer gate: budget {optimizer.BUDGET_RUNS} runs (worst case of "
+                        f"the settings: {settings.worst_case_runs}); a 95% interval misses the "
+                        f"truth in 1 round of 20 by design")
+    speedups = [_speedup(plan) for _ in range(plan.speedup_rounds)]
+    report.put("optimizer_workers_speedup", speedups)
+
+
+def _speedup(plan: Plan) -> float:
+    from benchmarks import optimizer
+
+    one = optimizer.search_runs_per_second(1, plan.speedup_days, plan.speedup_trials)
+    two = optimizer.search_runs_per_second(2, plan.speedup_days, plan.speedup_trials)
+    return two / one

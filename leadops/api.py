@@ -90,13 +90,15 @@ def run_to_directory(setup: Setup, out: Path, *, replications: int = 5, seed: in
 
 
 def validate_file(path: Path, scenario: str | None = None) -> tuple[str, list[str]]:
-    """Validate a scenario or policy file: its kind and the linter's warnings.
+    """Validate a scenario, policy or search-space file: its kind and any warnings.
 
     Raises :class:`InputError` when the file is invalid.
     """
     from policies.lint import lint
 
     data = read_toml(path)
+    if "parameters" in data or "budgets" in data:
+        return "space", validate_space(path, scenario)
     if "routing" in data:
         policy = load_policy(str(path))
         against = load_scenario(scenario) if scenario is not None else None
@@ -107,8 +109,21 @@ def validate_file(path: Path, scenario: str | None = None) -> tuple[str, list[st
         loaded = load_scenario(str(path))
         return "scenario", policy_warnings(Setup(loaded, load_policy(loaded.default_policy),
                                                  (), loaded.default_policy))
-    raise InputError("is neither a scenario (it has no [channels]) nor a policy (no "
-                     "[routing])", file=path.name)
+    raise InputError("is neither a scenario (it has no [channels]), a policy (no [routing]) "
+                     "nor a search space (no [[parameters]])", file=path.name)
+
+
+def validate_space(path: Path, scenario: str | None = None) -> list[str]:
+    """Check a search-space file; with a scenario, also every path against it."""
+    from optimize.paths import Base, check_paths
+    from optimize.space import load_space
+
+    space, file = load_space(str(path))
+    if scenario is None:
+        return []
+    setup = prepare(scenario)
+    check_paths(space, Base.of(setup.scenario, setup.policy, setup.policy_source), file)
+    return []
 
 
 def policy_warnings(setup: Setup) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from leadops.errors import InputError
+from leadops.errors import InputError, LeadopsError
 
 app = typer.Typer(
     name="leadops",
@@ -151,10 +151,82 @@ def report(
 
 
 @app.command()
+def optimize(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    space: Annotated[str, typer.Option(
+        "--space", help="Search-space file or bundled name.")] = "default",
+    policy: Annotated[str | None, typer.Option(
+        "--policy", "-p", help="Policy to start from and compare with [default: the "
+        "scenario's]")] = None,
+    trials: Annotated[int, typer.Option("--trials", help="Trials of the search.")] = 20,
+    replications: Annotated[int, typer.Option(
+        "--replications", "-n", help="Replications per trial (1 to 3).")] = 2,
+    days: Annotated[int | None, typer.Option("--days", help="Horizon in days.")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w",
+                                         help="Worker processes on the study.")] = 1,
+    storage: Annotated[str | None, typer.Option(
+        "--storage", help="Database URL, e.g. postgresql+psycopg://user:pw@host/db "
+        "[default: a journal file in --out]")] = None,
+    study: Annotated[str | None, typer.Option(
+        "--study", help="Study name [default: SPACE-SCENARIO]")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output directory [default: runs/optimize-SCENARIO]")] = None,
+    objectives: Annotated[str | None, typer.Option(
+        "--objectives", help="Pareto mode: KPIs such as roi,days_to_win_p50 (kpi:max or "
+        "kpi:min where the better side is not known).")] = None,
+    sweep: Annotated[str | None, typer.Option(
+        "--sweep", help="Trace a frontier: KPI=V1,V2,... (one study per bound).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Study seed.")] = 1,
+    select_k: Annotated[int, typer.Option(
+        "--select-k", help="Candidates the selection stage compares.")] = 5,
+    indifference: Annotated[float | None, typer.Option(
+        "--indifference", help="Indifference zone of the selection, in objective units "
+        "[default: the smallest difference the selection budget resolves]")] = None,
+    selection_replications: Annotated[int, typer.Option(
+        "--selection-replications", help="First-stage replications of the selection.")] = 3,
+    final_replications: Annotated[int, typer.Option(
+        "--final-replications", help="Fresh replications of the final report.")] = 10,
+    overrides: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a field for every run: PATH=VALUE.")] = None,
+    search_only: Annotated[bool, typer.Option(
+        "--search-only", help="Only run trials (a helper worker of a shared study).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
+) -> None:
+    """Search policies for the best objective under constraints, honestly estimated."""
+    from leadops import console, optimizing
+    from optimize.plan import Plan
+    from optimize.storage import scrub
+    from optimize.study import optimize as run_optimization
+
+    plan = Plan(scenario, policy, space, overrides or [], trials, replications, days, workers,
+                storage, study, out, _split(objectives), sweep, seed, select_k, indifference,
+                selection_replications, final_replications, search_only)
+    try:
+        with optimizing.watching(quiet) as watcher:
+            result = run_optimization(plan, watcher)
+    except LeadopsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - shown once, without the storage password
+        raise LeadopsError(scrub(f"{type(exc).__name__}: {exc}", storage)) from None
+    if quiet or result.mode == "search":
+        return
+    if result.mode == "sweep":
+        optimizing.frontier_table(result.selection)
+    else:
+        optimizing.final_table(result.selection)
+    console.say(f"wrote {result.out}")
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+@app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario or policy files.")],
+    files: Annotated[list[Path], typer.Argument(help="Scenario, policy or space files.")],
     scenario: Annotated[str | None, typer.Option(
-        "--scenario", help="Also check policies against this scenario.")] = None,
+        "--scenario", help="Also check policies and spaces against this scenario.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 2).")
                       ] = False,
 ) -> None:
@@ -192,7 +264,7 @@ def policies() -> None:
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="scenario or policy")],
+    kind: Annotated[str, typer.Argument(help="scenario, policy or space")],
     markdown: Annotated[bool, typer.Option("--markdown", help="A reference page.")] = False,
 ) -> None:
     """Print the JSON Schema (or a Markdown reference) of a file kind."""

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from leadops.errors import InputError
 
-KINDS = ("scenario", "policy")
+KINDS = ("scenario", "policy", "space")
 
 
 def model_for(kind: str) -> type[BaseModel]:
@@ -20,6 +20,10 @@ def model_for(kind: str) -> type[BaseModel]:
         from policies.schema import Policy
 
         return Policy
+    if kind == "space":
+        from optimize.space import Space
+
+        return Space
     raise InputError(f"must be one of {', '.join(KINDS)}, got {kind!r}", path="KIND")
 
 

@@ -1,0 +1,1 @@
+"""The optimizer tests import their shared problems from ``optimize_problems``."""
