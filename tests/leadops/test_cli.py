@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import math
 from collections import Counter
@@ -22,10 +23,13 @@ OVERRIDE = "channels.sem.monthly_spend=100000"
 KPIS = ("leads", "won", "conversion_rate", "revenue", "cost", "roi",
         "first_contact_hours_p50", "first_contact_hours_p90", "days_to_win_p50",
         "sla_met_rate", "touches_per_lead", "harassment_rate", "duplicate_contact_rate",
-        "sdr_wait_hours_p50", "rep_utilization")
+        "sdr_wait_hours_p50", "rep_utilization", "recycled_rate", "reactivated_won",
+        "warnings")
 GROUP_KPIS = ("leads", "won", "conversion_rate", "revenue", "cost", "roi")
 INTERVAL = {"mean", "ci_low", "ci_high", "n"}
 SERIES_COLUMNS = ("leads", "first_contacts", "sla_met", "won", "cost")
+POOL_COLUMNS = ["date", "day", "private", "public", "grand", "blocked"]
+POOL_KINDS = ("public", "grand", "blocked")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +63,8 @@ def number(cell: str) -> float | None:
 def test_run_writes_the_core_files_and_the_event_log(run_dir: Path) -> None:
     names = {path.name for path in run_dir.iterdir()}
 
-    assert names == {"summary.json", "replications.csv", "timeseries.csv", "events.parquet"}
+    assert names == {"summary.json", "replications.csv", "timeseries.csv", "pools.csv",
+                     "weekly.csv", "monthly.csv", "warnings.csv", "events.parquet"}
 
 
 def test_summary_names_scenario_policy_seed_replications_and_days(
@@ -97,11 +102,32 @@ def test_summary_kpis_hold_together(summary: dict[str, Any]) -> None:
     assert kpis["conversion_rate"] == pytest.approx(kpis["won"] / kpis["leads"], rel=0.05)
     assert kpis["first_contact_hours_p50"] <= kpis["first_contact_hours_p90"]
     assert all(0 <= kpis[name] <= 1 for name in ("sla_met_rate", "harassment_rate",
-                                                 "duplicate_contact_rate", "rep_utilization"))
+                                                 "duplicate_contact_rate", "rep_utilization",
+                                                 "recycled_rate"))
+    assert 0 <= kpis["reactivated_won"] <= kpis["won"]
+    # The default policy recycles: a baseline run sends leads through the public pools.
+    assert kpis["recycled_rate"] > 0
+
+
+def test_summary_counts_moves_between_places_and_lost_reasons(summary: dict[str, Any]) -> None:
+    moves, lost = summary["moves"], summary["lost_reasons"]
+    census = summary["conservation"]
+
+    assert moves and all(value >= 0 for value in moves.values())
+    for key in moves:
+        origin, rest = key.split("->")
+        target, rule = rest.split(":")
+        assert origin and target and rule, key
+    released = sum(value for key, value in moves.items() if "->public:" in key)
+    assert released > 0
+    mean_lost = sum(places["lost"] for places in census) / len(census)
+    assert sum(lost.values()) == pytest.approx(mean_lost)
+    assert all(set(POOL_KINDS) <= set(places) for places in census)
 
 
 @pytest.mark.parametrize(("group", "names"), [
-    ("by_channel", ("seo", "website_chat", "hotline", "sem", "events", "partner_referral")),
+    ("by_channel", ("seo", "website_chat", "hotline", "sem", "events", "partner_referral",
+                    "referral", "outbound")),
     ("by_business_line", ("software", "services")),
 ])
 def test_breakdowns_cover_every_group_with_the_group_kpis(
@@ -173,6 +199,36 @@ def test_timeseries_adds_up_to_the_summary(run_dir: Path, summary: dict[str, Any
         assert total == pytest.approx(summary["kpis"][column]["mean"], rel=1e-9)
 
 
+def test_pools_csv_has_a_row_per_day_with_every_pool(run_dir: Path) -> None:
+    rows = read_csv(run_dir / "pools.csv")
+    scenario = load_scenario("baseline")
+    start = scenario.start_date
+    lines = [f"public:{line}" for line in scenario.business_lines]
+
+    # The company-wide pools, then the public pool of each business line.
+    assert list(rows[0]) == [*POOL_COLUMNS, *lines]
+    for row in rows:
+        assert math.fsum(float(row[line]) for line in lines) == pytest.approx(
+            float(row["public"]), abs=1e-6)
+    assert [int(row["day"]) for row in rows] == list(range(DAYS))
+    assert [row["date"] for row in rows] == [
+        (start + dt.timedelta(days=day)).isoformat() for day in range(DAYS)]
+    sizes = [float(row[name]) for row in rows for name in POOL_COLUMNS[2:]]
+    assert all(size >= 0 for size in sizes)
+    assert max(float(row["public"]) for row in rows) > 0
+
+
+def test_pools_csv_last_day_is_the_pool_sizes_at_the_horizon(
+        run_dir: Path, summary: dict[str, Any]) -> None:
+    last = read_csv(run_dir / "pools.csv")[-1]
+
+    for name in POOL_COLUMNS[2:]:
+        assert float(last[name]) == pytest.approx(summary["kpis"][f"{name}_pool_end"]["mean"])
+    for kind in POOL_KINDS:
+        mean = sum(places[kind] for places in summary["conservation"]) / REPLICATIONS
+        assert float(last[kind]) == pytest.approx(mean)
+
+
 # --- run: the event log ---------------------------------------------------------------------
 
 
@@ -195,9 +251,11 @@ def test_event_log_traces_a_lead_from_arrival_to_outcome(
     ending = next(row for row in events if row["event"] == outcome)
 
     steps = trace(events, ending["replication"], ending["lead_id"])
+    # After a sale, customer success may record repeat purchases of the won customer.
+    after = steps[[row["event"] for row in steps].index(outcome) + 1:]
 
     assert steps[0]["event"] == "arrived"
-    assert steps[-1]["event"] == outcome
+    assert {row["event"] for row in after} <= ({"repeat_purchase"} if outcome == "won" else set())
     assert [row["time_hours"] for row in steps] == sorted(row["time_hours"] for row in steps)
     assert len({row["channel"] for row in steps}) == 1
     assert steps[0]["channel"] in load_scenario("baseline").channels
@@ -212,6 +270,49 @@ def test_event_log_counts_match_the_census(events: list[dict[str, Any]],
         assert counts["arrived"] == census["arrived"]
         assert counts["won"] == census["won"]
         assert counts["lost"] == census["lost"]
+
+
+def _place_after(row: dict[str, Any], place: str) -> str:
+    """Where a lead is after this event: a shared pool kind, 'work' or 'done'."""
+    if row["event"] in ("won", "lost"):
+        return "done"
+    if row["event"] == "reactivated":
+        return "work"
+    if row["event"] == "moved":
+        target = row["detail"].split("to=")[1].split()[0]
+        kind = target.split(":")[0]
+        return kind if kind in POOL_KINDS else "work"
+    return place
+
+
+def test_event_log_moves_leave_the_census_pool_counts(events: list[dict[str, Any]],
+                                                      summary: dict[str, Any]) -> None:
+    for replication, census in enumerate(summary["conservation"]):
+        places: dict[int, str] = {}
+        for row in events:
+            if row["replication"] == replication:
+                places[row["lead_id"]] = _place_after(row, places.get(row["lead_id"], "work"))
+        counts = Counter(places.values())
+        assert {kind: counts[kind] for kind in POOL_KINDS} == {
+            kind: census[kind] for kind in POOL_KINDS}
+        assert counts["work"] == census["in_work"]
+
+
+def test_event_log_moves_match_the_summary_moves(events: list[dict[str, Any]],
+                                                 summary: dict[str, Any]) -> None:
+    logged = Counter(row["detail"].rsplit("rule=", 1)[1] for row in events
+                     if row["event"] == "moved")
+    reactivated = sum(row["event"] == "reactivated" for row in events)
+    by_rule: Counter[str] = Counter()
+    for key, mean in summary["moves"].items():
+        rest = key.split("->")[1]
+        if rest.split(":")[0] != "routing":
+            by_rule[rest.split(":")[1]] += round(mean * REPLICATIONS)
+    routed = sum(mean * REPLICATIONS for key, mean in summary["moves"].items()
+                 if "->routing:" in key)
+
+    assert logged == by_rule
+    assert reactivated == pytest.approx(routed)
 
 
 def test_every_lead_in_the_event_log_arrived_once(events: list[dict[str, Any]]) -> None:
@@ -271,6 +372,9 @@ def test_bad_input_exits_2_with_one_error_line_naming_field_and_value(
     ("channels.sem.monthly_spend=inf", "channels.sem.monthly_spend"),
     ("volume_scale=inf", "volume_scale"),
     ("start_date=9999-12-31", "start_date"),
+    # A customer success team too large to cost in floating point.
+    pytest.param(f"customer_success.headcount={10**400}", "customer_success.headcount",
+                 id="customer_success.headcount=10**400"),
 ])
 def test_value_the_model_cannot_run_is_bad_input_not_a_crash(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, path: str) -> None:
@@ -378,7 +482,8 @@ def test_validate_accepts_every_bundled_file(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert code == 0
     assert out.count("valid scenario") == 3
-    assert out.count("valid policy") == 2
+    assert out.count("valid policy") == len(files) - 3 >= 2
+    assert all(f"{file}: valid" in out for file in files)
 
 
 def test_validate_checks_a_policy_against_a_scenario(capsys: pytest.CaptureFixture[str]) -> None:
@@ -419,7 +524,7 @@ def test_validate_of_a_missing_file_exits_2(tmp_path: Path,
 
 @pytest.mark.parametrize(("command", "names"), [
     ("scenarios", ["baseline", "mmc", "mmc_patience"]),
-    ("policies", ["default", "mmc"]),
+    ("policies", ["default", "mmc", "pk_ranking", "sdr_heavy", "speed_first"]),
 ])
 def test_listings_name_the_bundled_files(capsys: pytest.CaptureFixture[str], command: str,
                                          names: list[str]) -> None:

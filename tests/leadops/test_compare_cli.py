@@ -27,7 +27,8 @@ DIFFERENCE_KEYS = {"mean", "ci_low", "ci_high", "n", "verdict", "variance_reduct
 CSV_HEADER = ["scope", "group", "kpi", "direction", "alternative", "mean", "ci_low", "ci_high",
               "n", "diff_mean", "diff_ci_low", "diff_ci_high", "verdict",
               "variance_reduction"]
-RUN_FILES = {"summary.json", "replications.csv", "timeseries.csv", "pools.csv"}
+RUN_FILES = {"summary.json", "replications.csv", "timeseries.csv", "pools.csv", "weekly.csv",
+             "monthly.csv", "warnings.csv"}
 
 
 def compare(*args: str) -> int:

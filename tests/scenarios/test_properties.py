@@ -19,15 +19,20 @@ from leadops.cli import main
 from leadops.errors import InputError
 from scenarios import BUNDLED_DIR, parse_override
 from scenarios.schema import (
+    ActivationFacts,
+    BlockedReview,
     BusinessLine,
     Calendar,
     Channel,
     Classification,
+    Crm,
+    CustomerSuccess,
     CycleDays,
     DealSize,
     DecayCurve,
     Duration,
     Experience,
+    Monitoring,
     Patience,
     Quality,
     Response,
@@ -44,7 +49,9 @@ BASELINE: dict[str, Any] = tomllib.loads(
 BOUNDED = {"connect_rate", "meeting_show_rate", "opportunity_rate", "win_rate",
            "disqualify_accuracy", "false_disqualify_rate", "fast_weight", "floor",
            "junk_propensity", "gross_margin", "mean", "shape", "headcount", "days",
-           "start_hour", "end_hour", "weekdays"}
+           "start_hour", "end_hour", "weekdays", "nightly_hour", "reviews_per_week",
+           "release_share", "opt_out_rate", "repeat_probability", "outbound_share",
+           "opt_out_per_excess_touch", "trailing_periods"}
 PROFILES = {"weekday_profile": 7, "hour_profile": 24, "seasonality": 12}
 
 PROPERTY_SETTINGS = settings(max_examples=40, deadline=None,
@@ -73,7 +80,9 @@ def model_tables() -> list[tuple[str, type[BaseModel]]]:
     """Every table of the baseline that is a schema section, with its model."""
     tables: list[tuple[str, type[BaseModel]]] = [
         ("", Scenario), ("classification", Classification), ("decay", DecayCurve),
-        ("experience", Experience), ("patience", Patience)]
+        ("experience", Experience), ("patience", Patience), ("crm", Crm),
+        ("blocked_review", BlockedReview), ("activation", ActivationFacts),
+        ("customer_success", CustomerSuccess), ("monitoring", Monitoring)]
     tables += [(f"business_lines.{name}", BusinessLine) for name in BASELINE["business_lines"]]
     for name in BASELINE["channels"]:
         tables += [(f"channels.{name}", Channel), (f"channels.{name}.quality", Quality),
@@ -181,6 +190,7 @@ def test_number_where_text_goes_is_rejected_naming_the_field(
 @PROPERTY_SETTINGS
 @given(key=st.sampled_from(BOUNDED_NUMERIC),
        value=st.integers(min_value=10**5, max_value=10**40))
+@example(key=("customer_success", "headcount"), value=10**5)
 def test_huge_number_in_a_bounded_field_is_rejected_naming_the_field(
         key: Key, value: int, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run_with(set_path(key), repr(value), out, capsys)

@@ -1,8 +1,8 @@
-"""Every lead is accounted for: arrived = won + lost + held + in work, on every replication.
+"""Every lead is accounted for: arrived = won + lost + every pool + in work, always.
 
 The checks go through :func:`sim.replication.check_conservation` and through the sum of
-every census entry except ``arrived`` and ``in_work_counted``, so they keep holding when
-the held state is split into pool counts.
+every census entry except ``arrived`` and ``in_work_counted``, so they hold whatever the
+pools are (public, grand and blocked today).
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ SHORT_DAYS = {"baseline": 30}
 DEFAULT_SHORT_DAYS = 20
 RATE_KPIS = (
     "conversion_rate", "sla_met_rate", "harassment_rate", "duplicate_contact_rate",
-    "abandon_rate", "never_contacted_rate", "rep_utilization",
+    "abandon_rate", "never_worked_rate", "rep_utilization", "recycled_rate",
 )
 COUNT_KPIS = ("leads", "won", "touches_per_lead", "revenue", "cost", "staff_cost",
-              "channel_cost")
+              "channel_cost", "campaign_cost", "claims", "reactivated", "reactivated_won",
+              "messages_sent", "repeat_revenue", "referral_leads", "outbound_leads")
 NOT_A_PLACE = ("arrived", "in_work_counted")
+POOLS = ("public", "grand", "blocked")
 
 
 def assert_accounted(result: ReplicationResult) -> None:
@@ -45,6 +47,11 @@ def assert_accounted(result: ReplicationResult) -> None:
     assert sum(result.lost.values()) == census["lost"]
     assert result.kpis["leads"] == census["arrived"]
     assert result.kpis["won"] == census["won"]
+    assert set(POOLS) <= set(places), census
+    for pool in POOLS:
+        assert result.kpis[f"{pool}_pool_end"] == census[pool], pool
+    assert all(count >= 0 for count in result.moves.values()), result.moves
+    assert (result.kpis["reactivated_won"] or 0.0) <= census["won"]
     for name in COUNT_KPIS:
         value = result.kpis[name]
         assert value is not None and value >= 0.0, (name, value)
@@ -270,6 +277,15 @@ def test_random_variations_conserve_leads(
             "policy.follow_up.work_order=\"due_first\"",
             "policy.routing.sdr_disqualify=false",
             "policy.circulation.sla_hours=0.25",
+            # circulation: every way into and out of the pools
+            'policy.circulation.sla_action="return_to_pool"',
+            'policy.circulation.sla_action="reassign"',
+            'crm.recycling="realtime"',
+            "policy.circulation.no_follow_up_days=1",
+            "policy.circulation.daily_claim_limit=0",
+            "policy.circulation.max_cycles=1",
+            'policy.circulation.over_cycles_to="blocked"',
+            "teams.telesales.attrition_per_year=50",
         ]),
         max_size=5,
     ),

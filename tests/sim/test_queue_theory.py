@@ -60,6 +60,7 @@ def _queue_of(setup: api.Setup) -> Queue:
     (channel,) = scenario.channels.values()
     (team,) = scenario.teams.values()
     patience = scenario.patience
+    assert team.attempt_minutes is not None
     return Queue(
         arrival_rate=(channel.leads_per_day or 0.0) / HOURS_PER_DAY,
         service_rate=60.0 / team.attempt_minutes.mean_minutes,
@@ -146,7 +147,8 @@ def test_bundled_mmc_is_four_erlangs_on_five_reps(mmc_setup: api.Setup) -> None:
 
     assert queue == Queue(arrival_rate=4.0, service_rate=1.0, servers=5, abandon_rate=0.0,
                           sla_hours=1.0)
-    assert mmc_setup.scenario.teams["reps"].attempt_minutes.distribution == "exponential"
+    attempt = mmc_setup.scenario.teams["reps"].attempt_minutes
+    assert attempt is not None and attempt.distribution == "exponential"
     assert mmc_setup.scenario.teams["reps"].calendar.always_open
     assert policy.assignment.strategy == "next_available"
     assert policy.follow_up.max_attempts == 1
@@ -211,11 +213,16 @@ def test_mmc_gives_every_served_lead_one_attempt(mmc_setup: api.Setup, mmc_run: 
     for replication in mmc_run.replications:
         kpis, census = replication.kpis, replication.census
         arrived = census["arrived"]
-        contacted = round((1.0 - (kpis["never_contacted_rate"] or 0.0)) * arrived)
+        contacted = round((1.0 - (kpis["never_worked_rate"] or 0.0)) * arrived)
         attempts = round((kpis["touches_per_lead"] or 0.0) * arrived)
 
         assert kpis["abandon_rate"] == 0.0
         assert census["won"] == census["lost"] == 0
+        # No recycling: each attempted lead is parked once and nobody claims it back.
+        assert kpis["claims"] == 0 and kpis["recycled_rate"] == 0.0
+        assert all(key.startswith("private->") and key.endswith(":unreached")
+                   for key in replication.moves)
+        assert sum(replication.moves.values()) == census["public"] + census["grand"]
         # Every contacted lead has had its one attempt, except those being attempted now.
         assert 0 <= contacted - attempts <= servers
         # Only the handful queued or in service at the horizon are still in work.
@@ -294,7 +301,7 @@ def test_abandoned_leads_are_the_never_contacted_ones(patience_run: RunResult) -
     for replication in patience_run.replications:
         kpis, census = replication.kpis, replication.census
         went_cold = replication.lost.get("went_cold", 0)
-        never = kpis["never_contacted_rate"]
+        never = kpis["never_worked_rate"]
 
         assert replication.lost == {"went_cold": went_cold}
         assert kpis["abandon_rate"] == pytest.approx(went_cold / census["arrived"])
