@@ -156,8 +156,8 @@ def optimize(
     space: Annotated[str, typer.Option(
         "--space", help="Search-space file or bundled name.")] = "default",
     policy: Annotated[str | None, typer.Option(
-        "--policy", "-p", help="Policy to start from and compare with [default: the "
-        "scenario's]")] = None,
+        "--policy", "-p", help="Policy to start from and compare with (default: the "
+        "scenario's).")] = None,
     trials: Annotated[int, typer.Option("--trials", help="Trials of the search.")] = 20,
     replications: Annotated[int, typer.Option(
         "--replications", "-n", help="Replications per trial (1 to 3).")] = 2,
@@ -166,11 +166,11 @@ def optimize(
                                          help="Worker processes on the study.")] = 1,
     storage: Annotated[str | None, typer.Option(
         "--storage", help="Database URL, e.g. postgresql+psycopg://user:pw@host/db "
-        "[default: a journal file in --out]")] = None,
+        "(default: a journal file in --out)")] = None,
     study: Annotated[str | None, typer.Option(
-        "--study", help="Study name [default: SPACE-SCENARIO]")] = None,
+        "--study", help="Study name (default: SPACE-SCENARIO).")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output directory [default: runs/optimize-SCENARIO]")] = None,
+        "--out", "-o", help="Output directory (default: runs/optimize-SCENARIO).")] = None,
     objectives: Annotated[str | None, typer.Option(
         "--objectives", help="Pareto mode: KPIs such as roi,days_to_win_p50 (kpi:max or "
         "kpi:min where the better side is not known).")] = None,
@@ -181,7 +181,7 @@ def optimize(
         "--select-k", help="Candidates the selection stage compares.")] = 5,
     indifference: Annotated[float | None, typer.Option(
         "--indifference", help="Indifference zone of the selection, in objective units "
-        "[default: the smallest difference the selection budget resolves]")] = None,
+        "(default: the smallest difference the selection budget resolves)")] = None,
     selection_replications: Annotated[int, typer.Option(
         "--selection-replications", help="First-stage replications of the selection.")] = 3,
     final_replications: Annotated[int, typer.Option(
