@@ -38,16 +38,16 @@ def _root(
 def run(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")] = "baseline",
     policy: Annotated[str | None, typer.Option(
-        "--policy", "-p", help="Policy file or bundled name [default: the scenario's]")] = None,
+        "--policy", "-p", help="Policy file or bundled name (default: the scenario's)")] = None,
     replications: Annotated[int, typer.Option("--replications", "-n",
                                               help="Independent replications.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the run.")] = 1,
     days: Annotated[int | None, typer.Option(
-        "--days", help="Horizon in days [default: the scenario's]")] = None,
+        "--days", help="Horizon in days (default: the scenario's)")] = None,
     overrides: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a field: PATH=VALUE (prefix policy. for the policy).")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Run directory [default: runs/SCENARIO-POLICY]")] = None,
+        "--out", "-o", help="Run directory (default: runs/SCENARIO-POLICY)")] = None,
     events: Annotated[bool, typer.Option("--events", help="Write the event log.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w",
                                          help="Worker processes for replications.")] = 1,
@@ -86,7 +86,7 @@ def compare(
     ] = False,
     precision_kpis: Annotated[list[str] | None, typer.Option(
         "--precision-kpi", help="KPI that --precision must resolve (repeat) "
-        "[default: roi, conversion_rate]")] = None,
+        "(default: roi, conversion_rate)")] = None,
     half_width: Annotated[float, typer.Option(
         "--relative-half-width", help="--precision: a difference whose half-width is below "
         "this share of the reference mean is precise enough.")] = 0.05,
@@ -97,7 +97,7 @@ def compare(
     overrides: Annotated[list[str] | None, typer.Option(
         "--set", help="Override for every alternative: PATH=VALUE.")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output directory [default: runs/compare-SCENARIO]")] = None,
+        "--out", "-o", help="Output directory (default: runs/compare-SCENARIO)")] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
 ) -> None:
@@ -128,7 +128,7 @@ def compare(
 def report(
     directory: Annotated[Path, typer.Argument(help="A run, compare or optimize directory.")],
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="The HTML file [default: DIR/report.html]")] = None,
+        "--out", "-o", help="The HTML file (default: DIR/report.html)")] = None,
     png: Annotated[bool, typer.Option(
         "--png", help="Also write PNG images (needs kaleido and a Chromium).")] = False,
 ) -> None:
