@@ -98,6 +98,7 @@ class LeadFactory:
         # Languages have their own stream, so adding them leaves every other draw alone.
         self.language_rng = language_rng if len(scenario.languages) > 1 else None
         self.languages: list[int] = []
+        self.only_language = int(np.argmax(self.language_p))
         self.quality = channel.quality
         self.deal = channel.deal_size
         self.noise = scenario.classification.score_noise
@@ -116,7 +117,7 @@ class LeadFactory:
 
     def draw_language(self) -> int:
         if self.language_rng is None:
-            return int(np.argmax(self.language_p))
+            return self.only_language
         if not self.languages:
             drawn = self.language_rng.choice(len(self.language_p), size=BLOCK, p=self.language_p)
             self.languages = drawn.tolist()[::-1]
