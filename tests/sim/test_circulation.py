@@ -506,8 +506,8 @@ def _circulating(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], int, 
             draw(st.integers(0, 10_000)))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(case=_circulating())
 def test_every_lead_is_in_exactly_one_place_at_every_moment(
         tmp_path: Path, case: tuple[dict[str, Any], dict[str, Any], int, int]) -> None:
