@@ -213,7 +213,9 @@ def check_names(space: Space, file: str) -> None:
 
 
 def _known(name: str, known: list[str], file: str, path: str) -> None:
-    if name in known:
+    from sim.metrics import is_kpi_name
+
+    if name in known or is_kpi_name(name):
         return
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""

@@ -230,7 +230,3 @@ def pop_due(rep: Rep, now: float) -> Lead | None:
         if lead.state == SCHEDULED and lead.owner is rep:
             return lead
     return None
-
-
-def next_due(rep: Rep) -> float | None:
-    return rep.due[0][0] if rep.due else None

@@ -45,7 +45,6 @@ class Tally:
     arrived: int = 0
     won: int = 0
     lost: dict[str, int] = field(default_factory=dict)
-    held: dict[str, int] = field(default_factory=dict)
     touches: int = 0
     harassed: int = 0
     duplicated: int = 0
@@ -268,10 +267,24 @@ def fairness(tally: Tally) -> dict[str, float | None]:
     return result
 
 
+TEAM_KPI_PREFIX = "gini_"
+
+
 def kpi_names() -> list[str]:
-    """Names of the company KPIs, in output order."""
-    empty = Money(np.zeros(1), 0.0, {})
-    return list(kpis(Tally(1, 1, 1), empty))
+    """Names of the company KPIs, in output order, ranking guardrails included.
+
+    Per-team KPIs are named ``gini_<team>`` and depend on the scenario; see
+    :func:`is_kpi_name`.
+    """
+    empty = Tally(1, 1, 1)
+    empty.pk_active = True
+    return list(kpis(empty, Money(np.zeros(1), 0.0, {})))
+
+
+def is_kpi_name(name: str) -> bool:
+    """Whether a run can produce a KPI of this name (per-team names included)."""
+    return name in kpi_names() or (name.startswith(TEAM_KPI_PREFIX)
+                                   and len(name) > len(TEAM_KPI_PREFIX))
 
 
 def pool_health(tally: Tally) -> dict[str, float | None]:

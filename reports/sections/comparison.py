@@ -56,11 +56,6 @@ def _alternatives(comparison: ComparisonData) -> Table:
                  ["alternative", "kind", "source", "overrides", "scenario sha256"], cells)
 
 
-def _differences(comparison: ComparisonData, kpi: str) -> dict[str, Any]:
-    found: dict[str, Any] = comparison.document["kpis"].get(kpi, {}).get("differences", {})
-    return found
-
-
 def _relative_chart(comparison: ComparisonData) -> go.Figure:
     """Each KPI's difference as a share of the reference mean, so units share one axis."""
     kpis = comparison.document["kpis"]
