@@ -19,6 +19,7 @@ from leadops.errors import InputError
 from policies import Policy, check_fits, load_policy
 from scenarios import Override, Scenario, load_scenario, parse_override
 from scenarios.files import read_toml
+from sim.history import History
 from sim.runs import Progress, RunResult, event_log_name, run_many
 
 POLICY_PREFIX = "policy."
@@ -61,9 +62,10 @@ def simulate(setup: Setup, *, replications: int = 5, seed: int = 1, days: int | 
 
 def run_to_directory(setup: Setup, out: Path, *, replications: int = 5, seed: int = 1,
                      days: int | None = None, workers: int = 1, events: bool = False,
-                     progress: Progress | None = None) -> RunResult:
+                     progress: Progress | None = None, history: History | None = None
+                     ) -> RunResult:
     """Run and write the run directory. Files already in ``out`` are replaced only once the
-    new ones are complete."""
+    new ones are complete. With ``history``, the run replays those historical leads."""
     from sim.rundir import write_run
 
     _check_directory(out)
@@ -76,7 +78,7 @@ def run_to_directory(setup: Setup, out: Path, *, replications: int = 5, seed: in
             log_path = scratch / event_log_name()
         result = run_many(setup.scenario, setup.policy, replications=replications,
                           seed=seed, days=days, workers=workers, events=log_path,
-                          progress=progress)
+                          progress=progress, history=history)
         write_run(out, result, list(setup.overrides), setup.policy_source)
         if log_path is not None:
             log_path.replace(out / log_path.name)

@@ -26,6 +26,7 @@ from sim.calendar import WorkCalendar
 from sim.circulation import Circulation
 from sim.eventlog import EventLog
 from sim.floor import Rep, TeamFloor, build_floor, nudge, nudge_team
+from sim.history import History, resolve
 from sim.leads import (
     DONE_LOST,
     DONE_WON,
@@ -61,6 +62,7 @@ class ModelOptions:
     days: int | None = None
     events: Path | None = None
     events_header: bool = True
+    history: History | None = None  # replay real arrivals instead of simulating traffic
 
 
 class LeadModel:
@@ -72,6 +74,9 @@ class LeadModel:
         self.options = options
         self.days = options.days or scenario.days
         self.horizon = self.days * HOURS_PER_DAY
+        self.history = options.history
+        if self.history is not None:
+            self.horizon = min(self.horizon, self.history.horizon_hours)
         self.env = simpy.Environment()
         self.channel_names = list(scenario.channels)
         self.line_names = list(scenario.business_lines)
@@ -133,8 +138,11 @@ class LeadModel:
 
     def run(self) -> None:
         """Play out the horizon. Leads still in work at the end stay counted where they are."""
-        for index, name in enumerate(self.channel_names):
-            self.env.process(self._arrivals(index, name))
+        if self.history is not None:
+            self.env.process(self._replay(self.history))
+        else:
+            for index, name in enumerate(self.channel_names):
+                self.env.process(self._arrivals(index, name))
         self.work.start()
         self.circulation.start()
         self.activation.start()
@@ -156,6 +164,19 @@ class LeadModel:
                 yield env.timeout(instant - env.now)
             self.arrive(index)
 
+    def _replay(self, history: History) -> Any:
+        """Historical leads at their real times, with their real (or drawn) attributes.
+
+        The history already holds the leads that customer success and prospecting brought,
+        so with a history those sources produce none (see sim.success and sim.work).
+        """
+        leads = resolve(history, self.scenario, self.options.seed, self.options.replication)
+        env = self.env
+        for index, instant in enumerate(history.hours.tolist()):
+            if instant > env.now:
+                yield env.timeout(instant - env.now)
+            self.arrive(int(history.channel[index]), drawn=leads.row(index))
+
     def _daily_census(self) -> Any:
         """Record pool sizes at the end of every day."""
         while True:
@@ -169,10 +190,15 @@ class LeadModel:
 
     # --- arrival, grading and routing ---------------------------------------------------
 
-    def arrive(self, channel: int, owner: Rep | None = None) -> Lead:
-        """A new lead from ``channel``; outbound leads come with their prospecting rep."""
+    def arrive(self, channel: int, owner: Rep | None = None,
+               drawn: tuple[int, int, int, int, float, float, float] | None = None) -> Lead:
+        """A new lead from ``channel``; outbound leads come with their prospecting rep.
+
+        ``drawn`` gives the lead's (key, business line, region, complexity, deal size,
+        propensity, score) instead of the channel's draw (a replayed historical lead).
+        """
         factory = self.factories[self.channel_names[channel]]
-        key, line, region, complexity, deal, propensity, score = factory.draw()
+        key, line, region, complexity, deal, propensity, score = drawn or factory.draw()
         lead = Lead(self.tally.arrived, key, channel, self.env.now)
         lead.business_line, lead.region, lead.complexity = line, region, complexity
         lead.deal_size, lead.propensity, lead.score = deal, propensity, score

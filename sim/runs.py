@@ -17,6 +17,7 @@ import numpy as np
 from policies import Policy
 from scenarios import Scenario
 from sim.eventlog import join_parts, parquet_available
+from sim.history import History
 from sim.model import ModelOptions
 from sim.replication import ReplicationResult, run_replication
 from sim.stats import Interval, t_interval
@@ -66,15 +67,17 @@ class RunResult:
 
 def run_many(scenario: Scenario, policy: Policy, *, replications: int, seed: int,
              days: int | None = None, workers: int = 1, events: Path | None = None,
-             progress: Progress | None = None, first: int = 0) -> RunResult:
+             progress: Progress | None = None, first: int = 0,
+             history: History | None = None) -> RunResult:
     """Run replications ``first`` .. ``first + replications - 1``; with ``events`` also write
-    the joined event log."""
+    the joined event log; with ``history`` the leads are the historical ones."""
     horizon = days or scenario.days
     with tempfile.TemporaryDirectory(prefix="leadops-events-",
                                      dir=events.parent if events else None) as scratch:
         parts = [_part_path(Path(scratch), events, r) if events else None
                  for r in range(replications)]
-        jobs = [(scenario, policy, ModelOptions(seed, first + r, horizon, part, r == 0))
+        jobs = [(scenario, policy,
+                 ModelOptions(seed, first + r, horizon, part, r == 0, history))
                 for r, part in enumerate(parts)]
         results = _execute(jobs, workers, progress)
         if events is not None:

@@ -28,7 +28,9 @@ class CustomerSuccessDesk:
         self.spec = model.scenario.customer_success
         names = model.channel_names
         channel = self.spec.referral_channel
-        self.referral_channel = names.index(channel) if channel in names else -1
+        # A replayed history already holds the referral leads customers brought.
+        replay = model.history is not None
+        self.referral_channel = names.index(channel) if channel in names and not replay else -1
         self.customers = 0
 
     def coverage(self) -> float:

@@ -167,6 +167,8 @@ class Work:
         yield self.env.timeout(hours)
         rep.prospect_hours += hours
         self.tally.prospect_hours += hours
+        if self.model.history is not None:
+            return  # replay: the time is spent, but the leads found are already in the history
         rng = self.model.streams.staff
         for _ in range(int(rng.poisson(spec.outbound_leads_per_hour * hours))):
             self.tally.outbound_leads += 1
