@@ -34,6 +34,8 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]*$")
 PROBLEMS = {
     "bad_date": "unparseable date/time",
     "unknown_channel": "unknown channel",
+    "unknown_business_line": "business line the scenario does not define",
+    "unknown_region": "region the scenario does not define",
     "won_before_created": "a stage time earlier than created_at",
     "duplicate_id": "duplicated lead_id (the first row is kept)",
     "bad_number": "not a non-negative number",

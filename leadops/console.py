@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -98,3 +98,16 @@ def _interval(value: Mapping[str, Any]) -> str:
     if value.get("ci_low") is None:
         return "-"
     return f"{fmt(value['ci_low'])} .. {fmt(value['ci_high'])}"
+
+
+def side_by_side_table(rows: Sequence[tuple[str, float | None, Mapping[str, Any]]], title: str,
+                       happened: str, replayed: str) -> None:
+    """One row per figure: a single observed value beside a replayed mean and interval."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("figure")
+    table.add_column(happened, justify="right")
+    table.add_column(f"{replayed} (mean)", justify="right")
+    table.add_column("95% interval", justify="right")
+    for name, observed, value in rows:
+        table.add_row(name, fmt(observed), fmt(value["mean"]), _interval(value))
+    _out.print(table)
