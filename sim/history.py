@@ -186,9 +186,9 @@ def resolve(history: History, scenario: Scenario, seed: int, replication: int
             ) -> ResolvedLeads:
     """The leads of one replication: file attributes where given, draws where not."""
     keys = lead_keys(history.identity, seed, replication)
-    lines = history.business_line.astype(np.int64)
-    regions = history.region.astype(np.int64)
-    complexity = history.complexity.astype(np.int64)
+    lines = history.business_line.copy()
+    regions = history.region.copy()
+    complexity = history.complexity.copy()
     deal = history.deal_value.copy()
     propensity = np.zeros(len(history))
     score = history.score.copy()

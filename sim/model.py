@@ -171,11 +171,12 @@ class LeadModel:
         so with a history those sources produce none (see sim.success and sim.work).
         """
         leads = resolve(history, self.scenario, self.options.seed, self.options.replication)
-        env = self.env
-        for index, instant in enumerate(history.hours.tolist()):
+        env, hours, channels = self.env, history.hours, history.channel
+        for index in range(len(history)):
+            instant = float(hours[index])
             if instant > env.now:
                 yield env.timeout(instant - env.now)
-            self.arrive(int(history.channel[index]), drawn=leads.row(index))
+            self.arrive(int(channels[index]), drawn=leads.row(index))
 
     def _daily_census(self) -> Any:
         """Record pool sizes at the end of every day."""

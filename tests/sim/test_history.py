@@ -18,6 +18,7 @@ from sim.history import MISSING, History, HistoryBuilder, key_uniforms, lead_ide
 from sim.leads import Lead
 from sim.model import LeadModel, ModelOptions
 from sim.replication import ReplicationResult, run_replication
+from sim.runs import run_many
 from sim.streams import lead_uniform
 
 START = dt.datetime(2026, 3, 2)  # a Monday
@@ -235,3 +236,14 @@ def test_referral_and_outbound_sources_are_off_in_replay() -> None:
     assert replayed.kpis["won"] and replayed.kpis["won"] > 0  # customers were won
     simulated = run_replication(spec, policy(), ModelOptions(seed=1, days=history.days))
     assert simulated.kpis["outbound_leads"] and simulated.kpis["outbound_leads"] > 0
+
+
+def test_worker_processes_give_the_serial_results() -> None:
+    history = sample_history(30)
+    spec = two_channels()
+    serial = run_many(spec, policy(), replications=2, seed=4, days=history.days,
+                      history=history)
+    parallel = run_many(spec, policy(), replications=2, seed=4, days=history.days, workers=2,
+                        history=history)
+    assert [r.kpis for r in serial.replications] == [r.kpis for r in parallel.replications]
+    assert serial.replications[0].kpis != serial.replications[1].kpis
