@@ -1,0 +1,5 @@
+"""``python -m leadops`` is the ``leadops`` command."""
+
+from leadops.cli import main
+
+raise SystemExit(main())
