@@ -39,6 +39,8 @@ class TrueChannel:
     deal_sigma: float = 0.7
     weekday_profile: tuple[float, ...] = FLAT_WEEK
     hour_profile: tuple[float, ...] = OFFICE_HOURS
+    month_factor: tuple[float, ...] = (1.0,) * 12
+    """Multiplies leads_per_day in each calendar month (not normalised)."""
     cost_per_lead: float | None = None
 
 
@@ -143,7 +145,8 @@ def _arrivals(channel: TrueChannel, truth: Truth, days: range,
     found = []
     for day in days:
         date = truth.start + dt.timedelta(days=day)
-        count = rng.poisson(channel.leads_per_day * weekday[date.weekday()])
+        level = channel.leads_per_day * channel.month_factor[date.month - 1]
+        count = rng.poisson(level * weekday[date.weekday()])
         clock = rng.choice(24, size=count, p=hours) + rng.random(count)
         found.append(np.sort(day * 24.0 + clock))
     return np.concatenate(found) if found else np.empty(0)
