@@ -48,9 +48,9 @@ def show(calibration: Calibration, out: Path) -> None:
 
 def main_table(fitted: list[Estimate]) -> Table:
     table = Table(title="main fitted values (95% intervals)", title_justify="left")
-    for column, justify in (("field", "left"), ("estimate", "right"),
-                            ("95% interval", "right"), ("n", "right")):
-        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("field", overflow="fold")
+    for column in ("estimate", "95% interval", "n"):
+        table.add_column(column, justify="right", no_wrap=True)
     for estimate in fitted:
         if estimate.path.endswith(MAIN_FIELDS):
             table.add_row(estimate.path, console.fmt(estimate.estimate),
