@@ -238,7 +238,7 @@ def _mix(path: str, counts: Counter[str], total: int, findings: Findings) -> dic
     estimates = {key: share(f"{path}.{key}", counts[key], total) for key in sorted(counts)}
     findings.fitted.extend(estimates.values())
     findings.note(path, "fitted shares: " + "; ".join(
-        f"{key} {e.describe(3).split(', n')[0]}" for key, e in estimates.items())
+        f"{key} {e.brief()}" for key, e in estimates.items())
         + f"; n = {total:,} leads")
     return {key: e.estimate for key, e in estimates.items()}
 

@@ -229,8 +229,8 @@ def _grade_tables(observed: Observed, findings: Findings) -> None:
             leads = reached[0]
             parts = [f"{stage} {reached[i] / leads:.3f}" for i, stage in enumerate(STAGES)
                      if i in (1, 3)]
-            qualified = share("", reached[2], leads).describe(3).split(", n")[0]
-            won = share("", reached[4], leads).describe(3).split(", n")[0]
+            qualified = share("", reached[2], leads).brief()
+            won = share("", reached[4], leads).brief()
             lines.append(f"grade {grade}: {leads:,} leads; {parts[0]}, qualified {qualified}, "
                          f"{parts[1]}, won {won}")
         for line in lines:

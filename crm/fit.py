@@ -40,9 +40,13 @@ class Estimate:
 
     def describe(self, digits: int = 4) -> str:
         """``0.25 [0.23, 0.27], n = 1,234 leads`` style text for comments and tables."""
-        text = (f"{_g(self.estimate, digits)} [{_g(self.ci_low, digits)}, "
-                f"{_g(self.ci_high, digits)}], n = {self.n:,}")
+        text = f"{self.brief(digits)}, n = {self.n:,}"
         return f"{text} {self.note}" if self.note else text
+
+    def brief(self, digits: int = 3) -> str:
+        """``0.25 [0.23, 0.27]``: the estimate and its interval."""
+        low, high = _g(self.ci_low, digits), _g(self.ci_high, digits)
+        return f"{_g(self.estimate, digits)} [{low}, {high}]"
 
 
 def _g(value: float, digits: int) -> str:

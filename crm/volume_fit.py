@@ -97,7 +97,7 @@ def _weekday_profile(path: str, tally: ChannelTally, span: Span,
             findings.fitted.append(_scaled(rate, level))
     missing = [WEEKDAYS[d] for d in range(7) if not span.weekday_days[d]]
     text = "fitted Monday..Sunday, " + ", ".join(
-        f"{_scaled(r, level).describe(3).split(', n')[0]}" for d, r in enumerate(rates)
+        f"{_scaled(r, level).brief()}" for d, r in enumerate(rates)
         if span.weekday_days[d]) + f"; n = {tally.leads:,} leads"
     findings.note(f"{path}.weekday_profile", text)
     if missing:
@@ -113,7 +113,7 @@ def _hour_profile(path: str, tally: ChannelTally, findings: Findings) -> list[fl
     widest = max(estimates, key=lambda e: e.ci_high - e.ci_low)
     findings.note(f"{path}.hour_profile",
                   f"fitted: leads per clock hour over the mean hour, n = {tally.leads:,} leads; "
-                  f"widest 95% interval {widest.describe(3).split(', n')[0]} "
+                  f"widest 95% interval {widest.brief()} "
                   f"(hour {widest.path.rsplit('[', 1)[1].rstrip(']')})")
     return [e.estimate for e in estimates]
 
@@ -138,7 +138,7 @@ def _seasonality(path: str, tally: ChannelTally, span: Span, findings: Findings,
     scaled = [_scaled(rates[m], level) for m in fitted]
     findings.fitted.extend(scaled)
     findings.note(f"{path}.seasonality", "fitted January..December where observed: " + "; ".join(
-        f"{m + 1}: {e.describe(3).split(', n')[0]}" for m, e in zip(fitted, scaled, strict=True))
+        f"{m + 1}: {e.brief()}" for m, e in zip(fitted, scaled, strict=True))
         + f"; n = {tally.leads:,} leads")
     missing = [m + 1 for m in range(12) if m not in fitted]
     if missing:
@@ -169,7 +169,9 @@ def fit_paid(name: str, tally: ChannelTally, span: Span, spend: Sequence[SpendRe
     """monthly_spend and the Hill response of a paid channel."""
     path = f"channels.{name}"
     months = _spend_months(tally, span, spend)
-    amounts = [m.spend for m in months] or [r.amount for r in spend]
+    amounts = [m.spend for m in months]
+    if sum(amounts) <= 0:
+        amounts = [r.amount for r in spend]  # no spend inside the observed months
     monthly = mean_of(f"{path}.monthly_spend", len(amounts), sum(amounts),
                       sum(a * a for a in amounts), "months of spend.csv")
     findings.fit(monthly)

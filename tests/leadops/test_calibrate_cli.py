@@ -51,7 +51,11 @@ def test_calibrate_writes_a_scenario_and_prints_what_it_did(
     assert "channels.seo.leads_per_day" in printed and "decay.fast_half_life_hours" in printed
     assert "assumed, not fitted" in printed and "teams.telesales:" in printed
     assert f"wrote {out}" in printed
-    assert load_scenario(str(out)).channels["seo"].leads_per_day == pytest.approx(40, rel=0.1)
+    scenario = load_scenario(str(out))
+    assert scenario.channels["seo"].leads_per_day == pytest.approx(40, rel=0.1)
+    # About 1,000 contacted leads a channel: below the threshold of a channel's own curve.
+    assert scenario.channels["seo"].decay is None and scenario.decay.enabled
+    assert "# decay: the pooled curve (" in out.read_text()
 
 
 def test_bad_rows_are_skipped_and_summarised_by_kind_and_line(
