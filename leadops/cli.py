@@ -264,6 +264,30 @@ def replay(
 
 
 @app.command()
+def calibrate(
+    leads: Annotated[Path, typer.Argument(help="The CRM export's leads.csv.")],
+    activities: Annotated[Path | None, typer.Option(
+        "--activities", help="activities.csv: touches, for connect rates and first contacts.")
+    ] = None,
+    spend: Annotated[Path | None, typer.Option(
+        "--spend", help="spend.csv: monthly spend per paid channel.")] = None,
+    base: Annotated[str, typer.Option(
+        "--base", help="Scenario (bundled name or file) giving what the export cannot show.")
+    ] = "baseline",
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Stop at the first bad row (exit 2) instead of skipping it.")] = False,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="The scenario file to write.")] = Path("calibrated.toml"),
+) -> None:
+    """Fit a scenario to a CRM export; every fitted value is commented with its interval."""
+    from leadops import calibrating
+
+    calibration = calibrating.run(leads, activities=activities, spend=spend, base=base,
+                                  strict=strict, out=out)
+    calibrating.show(calibration, out)
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario, policy or space files.")],
     scenario: Annotated[str | None, typer.Option(
