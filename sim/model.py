@@ -182,7 +182,8 @@ class LeadModel:
         self.live += 1
         self.tally.add(self._day(), channel, line, LEADS, 1.0)
         if self.log:
-            self.record(lead, "arrived", f"score={score:.3f}")
+            self.record(lead, "arrived", f"score={score:.3f} "
+                        f"complexity={COMPLEXITY_NAMES[complexity]} deal={deal!r}")
         if owner is not None:
             self.assign(owner, lead, new=True)
         else:
