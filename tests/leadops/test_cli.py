@@ -562,7 +562,7 @@ def test_schema_of_an_unknown_kind_exits_2(capsys: pytest.CaptureFixture[str]) -
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["scenarios"], ["policies"],
-                                     ["schema"]])
+                                     ["schema"], ["export-crm"]])
 def test_help_of_each_command_exits_0(capsys: pytest.CaptureFixture[str],
                                       command: list[str]) -> None:
     code = main([*command, "--help"])
