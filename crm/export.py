@@ -60,7 +60,7 @@ LEADS_FILE, ACTIVITIES_FILE, SPEND_FILE = "leads.csv", "activities.csv", "spend.
 SUMMARY_FILE = "summary.json"
 EVENT_FILES = ("events.parquet", "events.csv.gz")
 STAGE_EVENTS = ("qualified", "opportunity", "won", "lost")
-PARQUET_BATCH_ROWS = 65_536
+PARQUET_BATCH_ROWS = 8_192
 
 
 @dataclass(frozen=True)
@@ -290,18 +290,16 @@ class LeadBook:
             lead.recycled += 1
 
     def _touch(self, lead: LeadTrail, row: LogRow, path: Path) -> None:
+        """A touch row is stamped with the touch's start."""
         head, _, rep = row.detail.partition(" rep=")
         fields = _fields(head)
-        try:
-            started = float(fields["start"])
-            kind, outcome = fields["via"], fields["outcome"]
-        except (KeyError, ValueError):
-            raise InputError(f"{_place(row, path)}: a touch needs 'via=', 'start=' and "
-                             f"'outcome=' in its detail, got {row.detail!r}",
-                             file=str(path)) from None
-        if lead.first_contact is None or started < lead.first_contact:
-            lead.first_contact = started
-        self._activity(lead, started, kind, rep, "" if outcome == "open" else outcome)
+        if "via" not in fields or "outcome" not in fields:
+            raise InputError(f"{_place(row, path)}: a touch needs 'via=' and 'outcome=' in "
+                             f"its detail, got {row.detail!r}", file=str(path))
+        if lead.first_contact is None or row.hours < lead.first_contact:
+            lead.first_contact = row.hours
+        outcome = fields["outcome"]
+        self._activity(lead, row.hours, fields["via"], rep, "" if outcome == "open" else outcome)
 
     def _activity(self, lead: LeadTrail, hours: float, kind: str, rep: str, outcome: str
                   ) -> None:

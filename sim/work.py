@@ -166,10 +166,10 @@ class Work:
 
     def _record_touch(self, rep: Rep, lead: Lead, kind: int, started: float, outcome: str
                       ) -> None:
-        """One ``touch`` row: what kind of work, when it started, how it ended, who did it."""
+        """One ``touch`` row, stamped with the start: what kind, how it ended, who did it."""
         via = "visit" if kind == MEETING and rep.team.spec.role == "field" else "call"
         self.model.record(lead, "touch", f"kind={TOUCH_KINDS[kind]} via={via} "
-                                         f"start={started:.6f} outcome={outcome} rep={rep.name}")
+                                         f"outcome={outcome} rep={rep.name}", at=started)
 
     # --- prospecting --------------------------------------------------------------------
 

@@ -36,7 +36,8 @@ STAGES = ("created_at", "first_contact_at", "qualified_at", "opportunity_at", "w
 
 # Replication 0: lead 0 is worked by field-1, recycled, claimed by "telesales 2" (a name with
 # a space) and won; lead 1 gets a campaign message, then an SDR call still going at the
-# horizon, and goes cold. Replication 1 must be ignored.
+# horizon, and goes cold. Touch rows are stamped with their start and written when they end.
+# Replication 1 must be ignored.
 LOG: list[Row] = [
     (0, 1.5, 0, "arrived", "seo", "services", "north", "B", "", "", "new",
      "score=0.420 complexity=high deal=12345.678"),
@@ -44,8 +45,8 @@ LOG: list[Row] = [
      "field"),
     (0, 2.0, 1, "arrived", "sem", "software", "south", "A", "", "", "new",
      "score=0.900 complexity=low deal=5000.0"),
-    (0, 3.0, 0, "touch", "seo", "services", "north", "B", "field", "field-1", "contacted",
-     "kind=attempt via=call start=2.500000 outcome=connected rep=field-1"),
+    (0, 2.5, 0, "touch", "seo", "services", "north", "B", "field", "field-1", "contacted",
+     "kind=attempt via=call outcome=connected rep=field-1"),
     (0, 3.0, 0, "qualified", "seo", "services", "north", "B", "field", "field-1", "qualified",
      "chance=0.500"),
     (0, 4.0, 0, "moved", "seo", "services", "north", "B", "field", "", "qualified",
@@ -54,17 +55,17 @@ LOG: list[Row] = [
      "qualified", "from=public:services to=private:telesales 2 rule=claim"),
     (0, 6.0, 1, "message", "sem", "software", "south", "A", "", "", "new",
      "outcome=no_response campaign=wake up"),
-    (0, 7.0, 1, "touch", "sem", "software", "south", "A", "sdr", "", "new",
-     "kind=clean via=call start=6.500000 outcome=open rep=sdr-1"),
+    (0, 6.5, 1, "touch", "sem", "software", "south", "A", "sdr", "", "new",
+     "kind=clean via=call outcome=open rep=sdr-1"),
     (0, 8.0, 1, "lost", "sem", "software", "south", "A", "sdr", "", "new", "went_cold"),
-    (0, 30.0, 0, "touch", "seo", "services", "north", "B", "telesales", "telesales 2",
-     "opportunity", "kind=meeting via=visit start=28.000000 outcome=held rep=telesales 2"),
+    (0, 28.0, 0, "touch", "seo", "services", "north", "B", "telesales", "telesales 2",
+     "opportunity", "kind=meeting via=visit outcome=held rep=telesales 2"),
     (0, 30.0, 0, "opportunity", "seo", "services", "north", "B", "telesales", "telesales 2",
      "opportunity", "chance=0.400"),
     (0, 50.0, 0, "won", "seo", "services", "north", "B", "telesales", "", "won",
      "revenue=6172.84"),
-    (0, 50.0, 0, "touch", "seo", "services", "north", "B", "telesales", "", "won",
-     "kind=meeting via=visit start=49.000000 outcome=held rep=telesales 2"),
+    (0, 49.0, 0, "touch", "seo", "services", "north", "B", "telesales", "", "won",
+     "kind=meeting via=visit outcome=held rep=telesales 2"),
     (1, 0.5, 0, "arrived", "seo", "services", "north", "C", "", "", "new",
      "score=0.100 complexity=low deal=1.0"),
 ]
@@ -264,7 +265,7 @@ def test_a_failed_export_leaves_an_earlier_export_byte_identical(crafted: Path,
     export_crm(crafted, out)
     before = contents(out)
     bad = [*LOG[:4], (0, 9.0, 0, "touch", "seo", "services", "north", "B", "", "", "new",
-                      "kind=attempt start=soon outcome=connected rep=x")]
+                      "kind=attempt outcome=connected rep=x")]
     write_log(crafted / "events.csv.gz", bad)
 
     with pytest.raises(InputError, match="line 6: a touch needs"):
@@ -419,3 +420,11 @@ def test_a_second_export_is_byte_identical(run_dir: Path, exported: Path,
     export_crm(run_dir, tmp_path / "again")
 
     assert contents(tmp_path / "again") == contents(exported)
+
+
+def test_recycled_leads_agree_with_the_run(run_dir: Path, leads: list[dict[str, str]]) -> None:
+    recycled = sum(int(lead["recycled_count"]) > 0 for lead in leads)
+
+    assert recycled / len(leads) == pytest.approx(
+        replication_kpis(run_dir, 0)["recycled_rate"], abs=1e-9)
+    assert recycled > 0

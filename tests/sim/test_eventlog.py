@@ -207,7 +207,7 @@ def test_run_log_is_the_same_in_both_formats_and_traces_every_lead(tmp_path: Pat
 
 
 def _touches(tiny: Tiny, label: str) -> list[tuple[float, dict[str, str]]]:
-    """(time written, detail fields) of a lead's touch rows."""
+    """(start, detail fields) of a lead's touch rows."""
     found = []
     for time, _, detail in tiny.events(label, "touch"):
         head, _, rep = detail.partition(" rep=")
@@ -215,7 +215,7 @@ def _touches(tiny: Tiny, label: str) -> list[tuple[float, dict[str, str]]]:
     return found
 
 
-def test_each_touch_is_logged_when_it_ends_with_its_start_kind_outcome_and_rep(
+def test_each_touch_is_stamped_with_its_start_and_names_kind_outcome_and_rep(
         tmp_path: Path) -> None:
     tiny = Tiny(tmp_path, {"teams.sales": team(**CLOSERS, role="field")})
     tiny.arrive(0.0, "sure", propensity=SURE)
@@ -225,11 +225,15 @@ def test_each_touch_is_logged_when_it_ends_with_its_start_kind_outcome_and_rep(
     assert [(f["kind"], f["via"], f["outcome"]) for _, f in touches] == [
         ("attempt", "call", "connected"), ("meeting", "visit", "held"),
         ("meeting", "visit", "held")]
-    assert touches[0] == (1.0, {"kind": "attempt", "via": "call", "start": "0.000000",
-                                "outcome": "connected", "rep": touches[0][1]["rep"]})
-    assert all(time == float(f["start"]) + 1.0 for time, f in touches)  # one-hour touches
+    assert touches[0] == (0.0, {"kind": "attempt", "via": "call", "outcome": "connected",
+                                "rep": touches[0][1]["rep"]})
     assert touches[0][1]["rep"] in {"sales-1", "sales-2"}
-    assert tiny.events("sure", "won")[0][0] == touches[-1][0]
+    # One-hour touches: qualified and won when the first and the last touch end.
+    assert tiny.events("sure", "qualified")[0][0] == touches[0][0] + 1.0
+    assert tiny.events("sure", "won")[0][0] == touches[-1][0] + 1.0
+    # The touch row is written when the touch ends, after the rows of its outcome.
+    events = [event for _, event, _ in tiny.events("sure")]
+    assert events[-2:] == ["won", "touch"]
 
 
 def test_arrival_rows_carry_complexity_and_the_exact_deal_value(tmp_path: Path) -> None:
@@ -259,6 +263,5 @@ def test_a_touch_still_going_at_the_horizon_is_logged_open_when_it_starts(
     tiny.run()
 
     touches = _touches(tiny, "late")
-    assert [(time, f["start"], f["outcome"]) for time, f in touches] == [
-        (23.5, "23.500000", "open")]
+    assert [(time, f["outcome"]) for time, f in touches] == [(23.5, "open")]
     assert tiny.lead("late").first_contact_at == 23.5
