@@ -5,22 +5,25 @@ and ``events.parquet`` or ``events.csv.gz``. The export reads the log once, in o
 a small record per lead of the chosen replication only, streams each activity straight to
 disk, and writes three files into the output directory:
 
-- ``leads.csv``: one row per lead, in arrival order. Grade and score are those at arrival;
-  each stage timestamp is the first time the lead reached the stage; ``first_contact_at``
-  is when the first touch by a rep (SDR cleaning included) started; ``deal_value`` is the
-  deal value of a won lead before margin; ``owner_id`` and ``owner_team`` name the last rep
-  who owned the lead; ``recycled_count`` counts its moves into a public pool; ``cost`` is the
-  channel's cost of the lead's month shared equally by that month's leads of the channel
-  (empty for channels without cost).
-- ``activities.csv``: one row per touch, in the order the touches ended (the order of the
-  log). ``at`` is when the touch started. ``kind`` is visit for a field team's meetings,
-  call for every other touch by a rep, and message for campaign messages (no rep).
-  ``outcome`` is connected or no_answer (cleaning calls and contact attempts), held or
-  no_show (meetings), opted_out, interrupted (the lead was taken away during the touch),
-  responded or no_response (messages), and empty for a touch still going at the horizon.
+- ``leads.csv``: one row per lead, in arrival order. Grade and score are those at arrival
+  (the score to three decimals, as logged); each stage timestamp is the first time the lead
+  reached the stage; ``first_contact_at`` is when the first touch by a rep (SDR cleaning
+  included) started; ``deal_value`` is the deal value of a won lead before margin;
+  ``owner_id`` and ``owner_team`` name the last rep who owned the lead (both empty for a
+  lead no rep ever owned, such as one still waiting for SDR cleaning); ``recycled_count``
+  counts its moves into a public pool; ``cost`` is the channel's cost of the lead's month
+  shared equally by that month's leads of the channel (empty for channels without cost).
+- ``activities.csv``: one row per touch, in the order of the log, where a rep's touch is
+  logged when it ends. ``at`` is when the touch started. ``kind`` is visit for a field
+  team's meetings, call for every other touch by a rep, and message for campaign messages
+  (no rep). ``outcome`` is connected or no_answer (cleaning calls and contact attempts),
+  held or no_show (meetings), opted_out, interrupted (the lead was taken away during the
+  touch), responded or no_response (messages), and empty for a touch still going at the
+  horizon.
 - ``spend.csv``: each channel's cost per calendar month of the horizon (fixed cost plus media
   spend, as one amount), for channels that cost anything. A month the horizon covers fully
-  carries the monthly figure; a partial month its share of the month's calendar days.
+  carries the monthly figure; a partial month its share of the month's calendar days. Staff
+  and campaign costs are not channel spend and are not in the file.
 
 Timestamps are wall-clock times without a timezone, to the second: the scenario's start date
 at midnight plus the simulated hours. The three files are written to temporary names and
