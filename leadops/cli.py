@@ -222,6 +222,24 @@ def _split(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] if text else None
 
 
+@app.command("export-crm")
+def export_crm(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written with --events.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output directory (default: RUN_DIR/crm)")] = None,
+    replication: Annotated[int, typer.Option(
+        "--replication", help="The replication to export (default: 0)")] = 0,
+) -> None:
+    """Write a run's event log in the CRM export format: leads, activities and spend."""
+    from crm.export import export_crm as write_export
+    from leadops import console
+
+    written = write_export(run_dir, out or run_dir / "crm", replication)
+    console.say(f"wrote {written.leads} leads ({written.won} won), {written.activities} "
+                f"activities and {written.spend_rows} spend rows of replication "
+                f"{written.replication} to {written.out_dir}")
+
+
 @app.command()
 def replay(
     leads: Annotated[Path, typer.Argument(help="The CRM export leads.csv to replay.")],

@@ -64,10 +64,18 @@ class Activation:
             tally.messages += 1
             tally.campaign_cost += self.facts.cost_per_message
             tally.add_campaign_cost(model._day(), lead, self.facts.cost_per_message)
-            if model.work.touch(lead, None) or self._opts_out(lead):
-                continue
-            if lead_uniform(lead.key, RESPONSE, lead.messages) < self._response_chance(lead):
-                self._reactivate(lead, campaign)
+            outcome = self._deliver(lead, campaign)
+            if model.log:
+                model.record(lead, "message", f"outcome={outcome} campaign={campaign.name}")
+
+    def _deliver(self, lead: Lead, campaign: Campaign) -> str:
+        """The customer reads the message: opts out, responds, or lets it pass."""
+        if self.model.work.touch(lead, None) or self._opts_out(lead):
+            return "opted_out"
+        if lead_uniform(lead.key, RESPONSE, lead.messages) < self._response_chance(lead):
+            self._reactivate(lead, campaign)
+            return "responded"
+        return "no_response"
 
     def _opts_out(self, lead: Lead) -> bool:
         """A message may make the customer opt out, far more likely once over the limit."""

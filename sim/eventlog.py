@@ -3,6 +3,28 @@
 Rows are buffered in small batches and written as gzip-compressed CSV, or as Parquet when
 pyarrow is installed and asked for. Each replication writes its own part; the run
 directory joins the parts in replication order.
+
+A row is written when its event happens (``time_hours``, hours since the start date) and
+names the lead's channel, business line, region, grade, team, owner and funnel stage at
+that moment. A touch row is the one exception: written when the touch ends, it is stamped
+with the hour the touch started, so it may follow rows with later times. The events and
+their ``detail``:
+
+- ``arrived``: ``score=S complexity=C deal=D`` (the score at arrival; the deal value if
+  won, before margin, written exactly)
+- ``queued_sdr``, ``queued``: the team's name; ``assigned``: the owner's team
+- ``touch``: a rep's piece of work on the lead, stamped with its start, ``kind=K via=V
+  outcome=O rep=R``: K is clean (SDR), attempt or meeting; V is visit for a field team's
+  meeting, else call; O is connected or no_answer (clean, attempt), held or no_show
+  (meeting), opted_out (the touch made the customer opt out), interrupted (the lead was
+  taken away meanwhile) or open (it would end after the horizon; then written when it
+  starts); R is the rep's name (last, as it may hold spaces)
+- ``attempt``: no_answer or not_ready (a conversation that did not qualify); ``cleaned``:
+  connected or unreached; ``qualified``, ``opportunity``: ``chance=P``
+- ``won``: ``revenue=M`` (margin); ``lost``: the reason; ``repeat_purchase``: ``revenue=M``
+- ``moved``: ``from=PLACE to=PLACE rule=RULE``; ``sla_breach``: the SLA action
+- ``message``: a campaign message, ``outcome=O campaign=NAME`` with O responded,
+  no_response or opted_out; ``reactivated``: ``from=PLACE campaign=NAME``
 """
 
 from __future__ import annotations

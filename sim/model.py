@@ -209,7 +209,8 @@ class LeadModel:
         self.live += 1
         self.tally.add(self._day(), channel, line, LEADS, 1.0)
         if self.log:
-            self.record(lead, "arrived", f"score={score:.3f}")
+            self.record(lead, "arrived", f"score={score:.3f} "
+                        f"complexity={COMPLEXITY_NAMES[complexity]} deal={deal!r}")
         if owner is not None:
             self.assign(owner, lead, new=True)
         else:
@@ -525,14 +526,19 @@ class LeadModel:
         counts["in_work_counted"] = self.live
         return counts
 
-    def record(self, lead: Lead, event: str, detail: str = "") -> None:
-        """Write one event-log row for ``lead`` (callers check ``self.log`` first)."""
+    def record(self, lead: Lead, event: str, detail: str = "", *, at: float | None = None
+               ) -> None:
+        """Write one event-log row for ``lead`` (callers check ``self.log`` first).
+
+        The row is stamped ``at`` hours when given (an event that began earlier), else now.
+        """
         if self.log is None:
             return
         owner = lead.owner.name if isinstance(lead.owner, Rep) else ""
         team = self.floor[lead.team].name if lead.team >= 0 else ""
         self.log.write((
-            self.options.replication, round(self.env.now, 6), lead.id, event,
+            self.options.replication, round(self.env.now if at is None else at, 6), lead.id,
+            event,
             self.channel_names[lead.channel], self.line_names[lead.business_line],
             self.scenario.regions[lead.region], lead.grade, team, owner,
             STAGE_NAMES[lead.stage], detail,

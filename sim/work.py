@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 HOURS_PER_DAY = 24.0
 CLEAN, ATTEMPT, MEETING = range(3)
+TOUCH_KINDS = ("clean", "attempt", "meeting")
 
 
 class Work:
@@ -90,11 +91,16 @@ class Work:
                 team.idle.append(rep)
                 yield rep.wake
                 continue
+            started = env.now
             kind = self._start(rep, lead)
             hours = self._duration(team, lead, kind)
+            if self.model.log and started + hours >= self.model.horizon:
+                self._record_touch(rep, lead, kind, started, "open")  # ends after the horizon
             yield env.timeout(hours)
             self._account_busy(rep, lead, hours)
-            self._finish(rep, lead, kind)
+            outcome = self._finish(rep, lead, kind)
+            if self.model.log:
+                self._record_touch(rep, lead, kind, started, outcome)
         self.model.circulation.hand_over(rep)
 
     def _next_lead(self, rep: Rep) -> Lead | None:
@@ -139,17 +145,31 @@ class Work:
             self.tally.sales_busy_hours += in_shift
         self.tally.add(self.model._day(), lead.channel, lead.business_line, BUSY_HOURS, hours)
 
-    def _finish(self, rep: Rep, lead: Lead, kind: int) -> None:
+    def _finish(self, rep: Rep, lead: Lead, kind: int) -> str:
+        """Apply the outcome of the touch; return it as the event log names it."""
         if lead.state != IN_WORK:
-            return  # moved away while being worked (the rep left, or an administrator)
+            # moved away while being worked (the rep left, or an administrator)
+            return "interrupted"
         if self.touch(lead, rep):
-            return
+            return "opted_out"
+        talked = lead.last_conversation_at
         if kind == CLEAN:
             self._clean(rep, lead)
         elif kind == MEETING:
             self._meet(rep, lead)
         else:
             self._attempt(rep, lead)
+        reached = lead.last_conversation_at != talked
+        if kind == MEETING:
+            return "held" if reached else "no_show"
+        return "connected" if reached else "no_answer"
+
+    def _record_touch(self, rep: Rep, lead: Lead, kind: int, started: float, outcome: str
+                      ) -> None:
+        """One ``touch`` row, stamped with the start: what kind, how it ended, who did it."""
+        via = "visit" if kind == MEETING and rep.team.spec.role == "field" else "call"
+        self.model.record(lead, "touch", f"kind={TOUCH_KINDS[kind]} via={via} "
+                                         f"outcome={outcome} rep={rep.name}", at=started)
 
     # --- prospecting --------------------------------------------------------------------
 

@@ -48,7 +48,8 @@ def test_a_responder_leaves_the_pool_is_routed_again_and_won(tmp_path: Path) -> 
     assert tiny.events("r", "reactivated") == [
         (DAY, "reactivated", f"from={PUBLIC} campaign=wake up")]
     assert lead.reactivated and lead.grade == "A" and lead.score == pytest.approx(SURE)
-    assert tiny.rows()[-1]["event"] == "won" and tiny.rows()[-1]["team"] == "closers"
+    outcomes = [row for row in tiny.rows() if row["event"] != "touch"]
+    assert outcomes[-1]["event"] == "won" and outcomes[-1]["team"] == "closers"
     assert tally.move_counts[("public", "routing", "wake up")] == 1
     assert (tally.reactivated, tally.reactivated_won, tally.won) == (1, 1, 1)
 
@@ -171,3 +172,18 @@ def test_a_more_responsive_audience_reactivates_more() -> None:
     keen = run_baseline(*ACTIVE, "activation.response_scale=0.3")
     assert kpi(keen, "reactivated") > 2 * kpi(base, "reactivated")
     assert kpi(keen, "reactivated_won") >= kpi(base, "reactivated_won")
+
+
+def test_each_message_is_logged_with_its_outcome(tmp_path: Path) -> None:
+    quiet = _campaign(tmp_path, {"activation.response_scale": 0.0}, {"every_days": 1.0},
+                      days=4)
+    quiet.arrive(0.0, "r", score=0.01, propensity=SURE)
+    quiet.run()
+    answered = _campaign(tmp_path)
+    answered.arrive(0.0, "r", score=0.01, propensity=SURE)
+    answered.run()
+
+    assert quiet.events("r", "message") == [
+        (day * DAY, "message", "outcome=no_response campaign=wake up") for day in (1, 2, 3)]
+    assert answered.events("r", "message") == [
+        (DAY, "message", "outcome=responded campaign=wake up")]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tiny import CLOSERS, SURE, Tiny, team
 
 from leadops import api
 from sim import eventlog
@@ -200,3 +201,67 @@ def test_run_log_is_the_same_in_both_formats_and_traces_every_lead(tmp_path: Pat
         for row in own:
             first_seen.setdefault(row["lead_id"], str(row["event"]))
         assert set(first_seen.values()) == {"arrived"}
+
+
+# What the model writes about each touch ----------------------------------------------------------
+
+
+def _touches(tiny: Tiny, label: str) -> list[tuple[float, dict[str, str]]]:
+    """(start, detail fields) of a lead's touch rows."""
+    found = []
+    for time, _, detail in tiny.events(label, "touch"):
+        head, _, rep = detail.partition(" rep=")
+        found.append((time, {**dict(part.split("=", 1) for part in head.split()), "rep": rep}))
+    return found
+
+
+def test_each_touch_is_stamped_with_its_start_and_names_kind_outcome_and_rep(
+        tmp_path: Path) -> None:
+    tiny = Tiny(tmp_path, {"teams.sales": team(**CLOSERS, role="field")})
+    tiny.arrive(0.0, "sure", propensity=SURE)
+    tiny.run()
+
+    touches = _touches(tiny, "sure")
+    assert [(f["kind"], f["via"], f["outcome"]) for _, f in touches] == [
+        ("attempt", "call", "connected"), ("meeting", "visit", "held"),
+        ("meeting", "visit", "held")]
+    assert touches[0] == (0.0, {"kind": "attempt", "via": "call", "outcome": "connected",
+                                "rep": touches[0][1]["rep"]})
+    assert touches[0][1]["rep"] in {"sales-1", "sales-2"}
+    # One-hour touches: qualified and won when the first and the last touch end.
+    assert tiny.events("sure", "qualified")[0][0] == touches[0][0] + 1.0
+    assert tiny.events("sure", "won")[0][0] == touches[-1][0] + 1.0
+    # The touch row is written when the touch ends, after the rows of its outcome.
+    events = [event for _, event, _ in tiny.events("sure")]
+    assert events[-2:] == ["won", "touch"]
+
+
+def test_arrival_rows_carry_complexity_and_the_exact_deal_value(tmp_path: Path) -> None:
+    tiny = Tiny(tmp_path)
+    tiny.arrive(0.0, "a", score=0.25)
+    tiny.run()
+
+    assert tiny.events("a", "arrived") == [(0.0, "arrived",
+                                            "score=0.250 complexity=low deal=1000.0")]
+
+
+def test_a_meeting_the_customer_misses_is_a_no_show(tmp_path: Path) -> None:
+    tiny = Tiny(tmp_path, {"teams.sales": team(**{**CLOSERS, "meeting_show_rate": 0.0})})
+    tiny.arrive(0.0, "sure", propensity=SURE)
+    tiny.run()
+
+    outcomes = [(f["kind"], f["outcome"]) for _, f in _touches(tiny, "sure")]
+    assert outcomes[0] == ("attempt", "connected")
+    assert outcomes[1:] and set(outcomes[1:]) == {("meeting", "no_show")}
+    assert tiny.events("sure", "lost")[0][2] == "went_dark"
+
+
+def test_a_touch_still_going_at_the_horizon_is_logged_open_when_it_starts(
+        tmp_path: Path) -> None:
+    tiny = Tiny(tmp_path, days=1)
+    tiny.arrive(23.5, "late")
+    tiny.run()
+
+    touches = _touches(tiny, "late")
+    assert [(time, f["outcome"]) for time, f in touches] == [(23.5, "open")]
+    assert tiny.lead("late").first_contact_at == 23.5
