@@ -69,7 +69,7 @@ def calibrate(leads: Path, *, base: Scenario, base_name: str = "baseline",
     touches = _read_touches(activities, strict, until, reports) if activities else None
     observed = _read_leads(leads, strict, until, touches, reports)
     spending = _read_spend(spend, strict, reports) if spend else []
-    _check_enough(observed, leads)
+    _check_enough(observed, leads, base)
     findings = Findings.empty()
     data = _scenario_data(observed, spending, base, _follow_up(base), findings)
     header = _header(leads, observed, base_name, findings, reports)
@@ -108,15 +108,21 @@ def _read_spend(path: Path, strict: bool, reports: list[ReadReport]) -> list[Spe
     return read_spend(path, strict=strict, report=report)
 
 
-def _check_enough(observed: Observed, path: Path) -> None:
+def _check_enough(observed: Observed, path: Path, base: Scenario) -> None:
+    """Enough days, and enough leads in every channel whose volume is fitted.
+
+    Referral and outbound channels of the base are exempt: the model produces their leads
+    (customers' referrals, reps' prospecting), so their volume is never fitted.
+    """
     if observed.leads == 0:
         raise CrmDataError("holds no usable lead rows, nothing to fit", file=str(path))
     days = observed.span_days()
     if days < MIN_DAYS:
         raise CrmDataError(f"the leads span {days} day(s); at least {MIN_DAYS} are needed "
                            "to fit arrival rates", file=str(path), path="created_at")
+    produced = {name for name, c in base.channels.items() if c.kind in ("referral", "outbound")}
     for name, tally in sorted(observed.channels.items()):
-        if tally.leads < MIN_CHANNEL_LEADS:
+        if tally.leads < MIN_CHANNEL_LEADS and name not in produced:
             raise CrmDataError(f"channel '{name}' has {tally.leads} lead(s); at least "
                                f"{MIN_CHANNEL_LEADS} are needed to fit a channel (merge it "
                                "into another channel or drop its rows)", file=str(path),

@@ -45,6 +45,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from crm.format import (
+    ACTIVITIES_FILE,
+    ACTIVITY_COLUMNS,
+    LEAD_COLUMNS,
+    LEADS_FILE,
+    SPEND_COLUMNS,
+    SPEND_FILE,
+)
 from leadops.atomic import atomic_path
 from leadops.errors import InputError
 from scenarios.files import validate_model
@@ -52,14 +60,6 @@ from scenarios.schema import Scenario
 from sim.arrivals import monthly_cost
 from sim.eventlog import COLUMNS as EVENT_COLUMNS
 
-LEAD_COLUMNS = (
-    "lead_id", "created_at", "channel", "business_line", "region", "complexity", "grade",
-    "score", "first_contact_at", "qualified_at", "opportunity_at", "won_at", "lost_at",
-    "deal_value", "owner_team", "owner_id", "recycled_count", "cost",
-)
-ACTIVITY_COLUMNS = ("lead_id", "at", "kind", "rep_id", "outcome")
-SPEND_COLUMNS = ("month", "channel", "amount")
-LEADS_FILE, ACTIVITIES_FILE, SPEND_FILE = "leads.csv", "activities.csv", "spend.csv"
 SUMMARY_FILE = "summary.json"
 EVENT_FILES = ("events.parquet", "events.csv.gz")
 STAGE_EVENTS = ("qualified", "opportunity", "won", "lost")

@@ -306,6 +306,50 @@ def calibrate(
 
 
 @app.command()
+def backtest(
+    scenario: Annotated[str, typer.Argument(
+        help="Base scenario (file or bundled name): teams and what data cannot identify.")],
+    leads: Annotated[Path, typer.Argument(help="leads.csv of the CRM export.")],
+    holdout_from: Annotated[str, typer.Option(
+        "--holdout-from", help="Fit before this date, simulate from it (ISO date).")],
+    policy: Annotated[str | None, typer.Option(
+        "--policy", "-p", help="Policy in force over the history (default: the scenario's)")
+    ] = None,
+    activities: Annotated[Path | None, typer.Option(
+        "--activities", help="activities.csv of the export.")] = None,
+    spend: Annotated[Path | None, typer.Option("--spend", help="spend.csv of the export.")
+                     ] = None,
+    replications: Annotated[int, typer.Option("--replications", "-n",
+                                              help="Replications of the holdout.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the run.")] = 1,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Stop with exit 2 at the first bad row instead of skipping it.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output directory (default: runs/backtest-LEADS)")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict.")] = False,
+) -> None:
+    """Fit on the history before a date, simulate after it, and judge the fit."""
+    from leadops import api, backtesting, console
+
+    api.check_run_options(replications=replications, seed=seed, days=None, workers=workers)
+    result = backtesting.run_backtest(scenario, leads, holdout_from, policy=policy,
+                                      replications=replications, seed=seed,
+                                      activities=activities, spend=spend, strict=strict,
+                                      workers=workers)
+    target = out or backtesting.default_out(leads)
+    backtesting.write_backtest(target, result)
+    if not quiet:
+        for report in result.calibration.reports:
+            console.say(report.summary())
+        console.backtest_table(result)
+    console.say(result.verdict())
+    if not quiet:
+        console.say(f"wrote {target}")
+
+
+@app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario, policy or space files.")],
     scenario: Annotated[str | None, typer.Option(

@@ -111,3 +111,18 @@ def side_by_side_table(rows: Sequence[tuple[str, float | None, Mapping[str, Any]
     for name, observed, value in rows:
         table.add_row(name, fmt(observed), fmt(value["mean"]), _interval(value))
     _out.print(table)
+
+
+def backtest_table(result: Any) -> None:
+    """One row per group and figure: the holdout as it happened against the simulation."""
+    table = Table(title=f"holdout from {result.holdout_from:%Y-%m-%d} ({result.holdout_days} "
+                  f"days): observed vs simulated 95% prediction interval",
+                  title_justify="left")
+    for column in ("group", "figure", "observed", "simulated", "interval", "verdict"):
+        table.add_column(column, justify="right" if column in ("observed", "simulated")
+                         else "left")
+    for check in result.checks:
+        interval = "" if check.low is None else f"{fmt(check.low)} .. {fmt(check.high)}"
+        table.add_row(check.group, check.metric, fmt(check.observed), fmt(check.simulated),
+                      interval, check.verdict)
+    _out.print(table)

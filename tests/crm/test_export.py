@@ -17,13 +17,8 @@ from typing import Any
 
 import pytest
 
-from crm.export import (
-    ACTIVITY_COLUMNS,
-    LEAD_COLUMNS,
-    SPEND_COLUMNS,
-    export_crm,
-    monthly_spend,
-)
+from crm.export import export_crm, monthly_spend
+from crm.format import ACTIVITY_COLUMNS, LEAD_COLUMNS, SPEND_COLUMNS
 from leadops.cli import main
 from leadops.errors import InputError
 from scenarios import load_scenario
