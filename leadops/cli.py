@@ -245,9 +245,12 @@ def replay(
     leads: Annotated[Path, typer.Argument(help="The CRM export leads.csv to replay.")],
     policy: Annotated[str, typer.Option(
         "--policy", "-p", help="Policy file or bundled name to replay the leads under.")],
-    scenario: Annotated[str, typer.Option(
+    scenario: Annotated[str | None, typer.Option(
         "--scenario", help="Scenario file or bundled name: the company (teams, calendars, "
-        "rates) that works the leads.")],
+        "rates) that works the leads (default: fitted to LEADS.csv over --base).")] = None,
+    base: Annotated[str, typer.Option(
+        "--base", help="Without --scenario: the scenario giving what the export cannot show "
+        "(teams, calendars, costs).")] = "baseline",
     replications: Annotated[int, typer.Option(
         "--replications", "-n", help="Replications: outcomes re-drawn over the same leads.")
     ] = 5,
@@ -265,7 +268,7 @@ def replay(
     from leadops import api, console, replaying
 
     api.check_run_options(replications=replications, seed=seed, days=None, workers=workers)
-    prepared = replaying.prepare(leads, scenario, policy, strict=strict)
+    prepared = replaying.prepare(leads, scenario, policy, strict=strict, base=base)
     for line in prepared.read_summary():
         console.say(line)
     target = out or Path("runs") / f"replay-{leads.stem}-{prepared.setup.policy.name}"

@@ -46,10 +46,30 @@ class PreparedReplay:
                 *unknown_names_text(self.loaded.unknown, self.setup.scenario)]
 
 
-def prepare(leads: Path, scenario: str, policy: str, *, strict: bool = False
-            ) -> PreparedReplay:
-    """Load scenario and policy, read ``leads`` against the scenario, move it to the period."""
-    base = api.prepare(scenario, policy)
+def prepare(leads: Path, scenario: str | None, policy: str, *, strict: bool = False,
+            base: str = "baseline") -> PreparedReplay:
+    """Load scenario and policy, read ``leads`` against the scenario, move it to the period.
+
+    Without a scenario, the company is fitted to ``leads`` itself with ``leadops calibrate``
+    over ``base`` (which gives what an export cannot show: teams, calendars, costs).
+    """
+    base_setup = api.prepare(scenario, policy) if scenario is not None else \
+        _fitted_setup(leads, policy, base, strict)
+    return _on_history(leads, base_setup, strict)
+
+
+def _fitted_setup(leads: Path, policy: str, base: str, strict: bool) -> api.Setup:
+    from crm.calibrate import calibrate
+    from policies import check_fits, load_policy
+    from scenarios import load_scenario
+
+    fitted = calibrate(leads, base=load_scenario(base), base_name=base, strict=strict).scenario
+    chosen = load_policy(policy)
+    check_fits(chosen, fitted)
+    return api.Setup(fitted, chosen, (), policy)
+
+
+def _on_history(leads: Path, base: api.Setup, strict: bool) -> PreparedReplay:
     loaded = load_history(leads, base.scenario, strict=strict)
     if loaded.history.days > MAX_DAYS:
         raise InputError(f"spans {loaded.history.days:,} days ({loaded.start:%Y-%m-%d} to "

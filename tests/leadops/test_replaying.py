@@ -143,6 +143,20 @@ def test_a_file_the_scenario_cannot_use_at_all_exits_2(
     assert not (tmp_path / "out").exists()
 
 
-def test_the_scenario_is_required(tmp_path: Path) -> None:
+def test_without_a_scenario_the_company_is_fitted_to_the_file(tmp_path: Path) -> None:
+    leads = history_file(tmp_path / "leads.csv", leads=1600, days=9.0)
+    out = tmp_path / "fitted"
+    code = main(["replay", str(leads), "--policy", "default", "-n", "2", "-q", "-o", str(out)])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["scenario"]["name"] == "calibrated"
+    history = json.loads((out / "history.json").read_text())
+    assert summary["kpis"]["leads"]["mean"] == history["kpis"]["leads"] == 1600
+
+
+def test_a_file_too_thin_to_fit_exits_2_without_a_scenario(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
     leads = history_file(tmp_path / "leads.csv", leads=5, days=1.0)
     assert main(["replay", str(leads), "--policy", "default"]) == 2
+    assert "leads.csv" in capsys.readouterr().err
