@@ -26,9 +26,10 @@ per meeting held:
 
 Without activities only leads.csv stages are known: qualification among contacted leads is
 level x decay(delay) with level = quality.mean x P(connect within max_attempts), and stage
-rates are shares of leads reaching the next stage over the chance that a meeting is held.
-That path ignores repeated conversations, skill, fit, staleness and leads still in their
-cycle, so it overstates quality and understates stage rates on data like the model's.
+rates are shares of leads reaching the next stage over the chance that a meeting is held
+(also when the activities log calls but no meetings, or too few held). That path ignores
+repeated conversations, skill, fit, staleness and leads still in their cycle, so it
+overstates quality and understates stage rates on data like the model's.
 
 Known simplifications of the per-conversation path: staleness at the first conversation is
 counted from arrival (an SDR's cleaning call also resets it in the model), the team of a
@@ -268,6 +269,8 @@ def _team_fields(observed: Observed, base: Scenario, follow_up: FollowUp,
     if unknown:
         findings.note("teams", f"teams in the data but not in the base (pooled only): "
                       f"{', '.join(unknown)}")
+    # activities that log meetings give rates per meeting held; else leads.csv stages
+    held = observed.touches is not None and pooled.trials[0] >= MIN_TEAM_QUALIFIED
     fields: dict[str, dict[str, Any]] = {}
     for name, team in base.teams.items():
         path = f"teams.{name}"
@@ -278,7 +281,7 @@ def _team_fields(observed: Observed, base: Scenario, follow_up: FollowUp,
         own = observed.teams.get(name)
         if own is not None and own.qualified >= MIN_TEAM_QUALIFIED:
             source, whose = own, "this team's leads"
-        if observed.touches is not None:
+        if held:
             if own is None or own.trials[0] < MIN_TEAM_QUALIFIED:
                 source, whose = pooled, "all teams"
             fields[name].update(_held_rates(path, source, whose, team, findings))

@@ -95,10 +95,11 @@ class ModelFactors:
 
 
 def _closed_wait_days(calendar: WorkCalendar, step_hours: float = 0.25) -> float:
-    """Mean days from a moment on a grid over one week to the calendar's next open moment."""
+    """Mean days from a moment spread evenly over one week to the calendar's next open moment
+    (the midpoint rule on a grid of ``step_hours``)."""
     if calendar.always_open:
         return 0.0
-    moments = [i * step_hours for i in range(int(7 * 24 / step_hours))]
+    moments = [(i + 0.5) * step_hours for i in range(int(7 * 24 / step_hours))]
     waits = [calendar.next_open(t) - t if not calendar.is_open(t) else 0.0 for t in moments]
     return sum(waits) / len(waits) / 24.0
 
