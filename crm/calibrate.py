@@ -19,19 +19,20 @@ from typing import Any
 
 from crm.conversion_fit import Conversion, fit_conversion
 from crm.fit import Estimate, Findings, lognormal, share
-from crm.observed import ChannelTally, Observed, TouchTally
+from crm.observed import ChannelTally, ModelFactors, Observed, TouchTally
 from crm.reader import (
     CrmDataError,
     ReadReport,
     SpendRecord,
     read_activities,
     read_leads,
+    read_owners,
     read_spend,
 )
 from crm.scenario_toml import render
 from crm.volume_fit import Span, fit_paid, fit_volume, monthly_cost, spend_curve_fits
 from leadops.errors import InputError
-from policies.schema import FollowUp
+from policies.schema import FollowUp, Policy
 from scenarios.files import validate_model
 from scenarios.schema import BusinessLine, Channel, DealSize, Quality, Scenario
 
@@ -66,12 +67,16 @@ def calibrate(leads: Path, *, base: Scenario, base_name: str = "baseline",
     little data to fit.
     """
     reports: list[ReadReport] = []
-    touches = _read_touches(activities, strict, until, reports) if activities else None
-    observed = _read_leads(leads, strict, until, touches, reports)
+    touches = _read_touches(activities, leads, strict, until, reports) if activities else None
+    policy = _default_policy(base)
+    factors = ModelFactors.of(base, policy.circulation if policy is not None else None)
+    observed = Observed(touches=touches, factors=factors, until=until)
+    _read_leads(leads, strict, until, observed, reports)
     spending = _read_spend(spend, strict, reports) if spend else []
     _check_enough(observed, leads, base)
     findings = Findings.empty()
-    data = _scenario_data(observed, spending, base, _follow_up(base), findings)
+    follow_up = policy.follow_up if policy is not None else FollowUp()
+    data = _scenario_data(observed, spending, base, follow_up, findings)
     header = _header(leads, observed, base_name, findings, reports)
     text = render(data, findings.comments, header)
     scenario = validate_model(Scenario, tomllib.loads(text), file="the calibrated scenario")
@@ -82,24 +87,25 @@ def calibrate(leads: Path, *, base: Scenario, base_name: str = "baseline",
 # --- reading ----------------------------------------------------------------------------
 
 
-def _read_touches(path: Path, strict: bool, until: dt.datetime | None,
+def _read_touches(path: Path, leads: Path, strict: bool, until: dt.datetime | None,
                   reports: list[ReadReport]) -> TouchTally:
+    """The activities, with the owners in ``leads`` telling sales reps' calls from others'
+    (SDRs own no leads); when leads.csv names no owners, every rep's call counts."""
+    owners = read_owners(leads)
     report = ReadReport(path)
     reports.append(report)
-    touches = TouchTally()
+    touches = TouchTally(sales_reps=owners or None)
     for activity in read_activities(path, strict=strict, report=report, until=until):
         touches.add(activity)
     return touches
 
 
-def _read_leads(path: Path, strict: bool, until: dt.datetime | None,
-                touches: TouchTally | None, reports: list[ReadReport]) -> Observed:
+def _read_leads(path: Path, strict: bool, until: dt.datetime | None, observed: Observed,
+                reports: list[ReadReport]) -> None:
     report = ReadReport(path)
     reports.insert(0, report)
-    observed = Observed(touches=touches)
     for lead in read_leads(path, strict=strict, report=report, until=until):
         observed.add(lead)
-    return observed
 
 
 def _read_spend(path: Path, strict: bool, reports: list[ReadReport]) -> list[SpendRecord]:
@@ -129,14 +135,15 @@ def _check_enough(observed: Observed, path: Path, base: Scenario) -> None:
                                path="channel")
 
 
-def _follow_up(base: Scenario) -> FollowUp:
-    """The contact cadence of the base's default policy (attempts before giving up)."""
+def _default_policy(base: Scenario) -> Policy | None:
+    """The base's default policy: its contact cadence (attempts before giving up) and its
+    recycling rules shape what the export shows; None when it cannot be loaded."""
     from policies import load_policy
 
     try:
-        return load_policy(base.default_policy).follow_up
+        return load_policy(base.default_policy)
     except InputError:
-        return FollowUp()
+        return None
 
 
 # --- the scenario -----------------------------------------------------------------------

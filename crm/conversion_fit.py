@@ -1,27 +1,53 @@
 """Conversion from the export mapped onto the model: decay, lead quality, teams' stage rates.
 
-In the model (sim/work.py) a contacted lead qualifies when a sales attempt connects (each
-attempt with the team's ``connect_rate``, up to the policy's ``max_attempts``) and the
-conversation succeeds with chance propensity x decay(first-contact delay). So among contacted
-leads, qualification = level x decay(delay), with level = quality.mean x P(connect within
-max_attempts). Later stages need a meeting that shows (``meeting_show_rate``, up to
-``meeting_attempts`` tries) and then succeeds with the team's ``opportunity_rate`` or
-``win_rate``. The fits below invert those relations.
+In the model (sim/work.py) a sales attempt connects with the team's ``connect_rate``; a
+conversation qualifies the lead with chance min(1, propensity x decay(first-contact delay) x
+staleness x skill x fit), where staleness halves every ``decay.staleness_half_life_days``
+without a conversation, skill is the rep's (mean slightly under 1) and fit the team's for the
+lead's complexity. A lead that does not qualify is released, may be recycled and claimed
+again, and gets a new conversation with a new chance; so the share of leads ever qualified is
+well above the per-conversation chance that ``quality.mean`` describes. A qualified lead
+waits ``cycle_days.to_opportunity`` (exponential) for a meeting, which shows with
+``meeting_show_rate`` (up to ``meeting_attempts`` tries, else the deal goes dark); a held
+meeting moves the deal on with chance rate x staleness x skill x fit, else it is lost; the
+same again from opportunity to won.
 
-Known simplifications: reps' skill and complexity fit are taken as 1 on average, staleness
-before the first conversation is ignored, SDR disqualification is not separated out, and
-stage rates are not corrected for leads still in their cycle when the export was taken
-(recent leads lower the rates).
+With activities.csv (every touch, with its outcome) the fits follow that per conversation and
+per meeting held:
+- quality and decay: whether each lead's first conversation (its first connected call by a
+  sales rep) qualified it, by first-contact delay, each with the factor the base scenario
+  says the model multiplies in (staleness since arrival, the team's fit and mean skill);
+  the level at zero delay is then quality.mean itself;
+- stage rates: leads whose meeting at the stage was held, moved on or not, over the sum of
+  the same factors (staleness over the wait since the stage began), so leads still in their
+  cycle at the export's end and meetings that never happened drop out;
+- cycle days: the wait from reaching a stage to its held meeting, exponential with leads
+  still waiting at the end as censored waits.
+
+Without activities only leads.csv stages are known: qualification among contacted leads is
+level x decay(delay) with level = quality.mean x P(connect within max_attempts), and stage
+rates are shares of leads reaching the next stage over the chance that a meeting is held
+(also when the activities log calls but no meetings, or too few held). That path ignores
+repeated conversations, skill, fit, staleness and leads still in their cycle, so it
+overstates quality and understates stage rates on data like the model's.
+
+Known simplifications of the per-conversation path: staleness at the first conversation is
+counted from arrival (an SDR's cleaning call also resets it in the model), the team of a
+meeting is the lead's last owner, SDR disqualification before any sales conversation is not
+modelled (it removes mostly junk, raising the mean of the leads left a little), the cap at
+chance 1 is ignored, and the wait for a held meeting includes the time the lead waited for a
+free rep and the rep's working hours, which the model adds to cycle_days.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from crm.fit import DecayFit, DelayBins, Estimate, Findings, fit_decay, mean_of, share
+from crm.fit import Z95, DecayFit, DelayBins, Estimate, Findings, fit_decay, mean_of, share
 from crm.observed import STAGES, ChannelTally, Observed, TeamTally
 from policies.schema import FollowUp
 from scenarios.schema import DecayCurve, Scenario
@@ -33,6 +59,8 @@ CHANNEL_DECAY_CONTACTED = 3000
 CHANNEL_DECAY_QUALIFIED = 300
 """A channel gets its own decay curve with this many contacted and qualified leads; others
 share the pooled curve."""
+MIN_GRADE_TALKS = 30
+"""An arrival grade gets its own level with this many first conversations in the channel."""
 MIN_TEAM_QUALIFIED = 30
 MIN_CYCLES = 10
 MIN_CALLS = 30
@@ -52,36 +80,108 @@ def fit_conversion(observed: Observed, base: Scenario, follow_up: FollowUp,
                    findings: Findings) -> Conversion:
     """Decay curves, channel quality and team rates from the observed tallies."""
     connect = _connect_rates(observed, base, findings)
-    reach = 1.0 - (1.0 - connect) ** follow_up.max_attempts
+    talks = observed.conversations() > 0
+    reach = None if talks else 1.0 - (1.0 - connect) ** follow_up.max_attempts
+    groups = {name: _groups(tally, talks) for name, tally in sorted(observed.channels.items())}
     fitted = [name for name, tally in sorted(observed.channels.items())
-              if sum(tally.contacted) >= MIN_DECAY_CONTACTED]
+              if _bins(tally, groups[name], talks).leads >= MIN_DECAY_CONTACTED]
     if not fitted:
         findings.assume("decay", "no channel has enough contacted leads "
                         f"({MIN_DECAY_CONTACTED}) with a first-contact time")
         return Conversion(None, {}, {}, _team_fields(observed, base, follow_up, findings))
-    pooled = _pooled_decay(observed, fitted, base.decay, findings)
-    levels = dict(zip(fitted, pooled.levels, strict=True))
+    pooled = _pooled_decay(observed, fitted, groups, base.decay, talks, findings)
+    levels, row = {}, 0
+    for name in fitted:
+        levels[name] = pooled.levels[row:row + len(groups[name])]
+        row += len(groups[name])
     channel_decay = {}
     for name in fitted:
-        own = _channel_decay(name, observed.channels[name], pooled.curve, findings)
+        own = _channel_decay(name, observed.channels[name], groups[name], pooled.curve, talks,
+                             findings)
         if own is not None:
             channel_decay[name] = own.curve.model_dump()
-            levels[name] = own.levels[0]
-    quality = {name: _quality(name, levels[name], reach, connect, follow_up, findings)
+            levels[name] = own.levels
+    quality = {name: _quality(name, _level(name, levels[name], groups[name]), reach, connect,
+                              follow_up, findings)
                for name in fitted}
     _grade_tables(observed, findings)
     return Conversion(pooled.curve.model_dump(), channel_decay, quality,
                       _team_fields(observed, base, follow_up, findings))
 
 
-def _pooled_decay(observed: Observed, names: list[str], prior: DecayCurve,
-                  findings: Findings) -> DecayFit:
-    rows = [observed.channels[name].delay_bins() for name in names]
+@dataclass(frozen=True)
+class GradeGroup:
+    """Grades fitted with one level, and their share of the channel's leads."""
+
+    grades: list[str]
+    weight: float
+
+
+def _groups(tally: ChannelTally, talks: bool) -> list[GradeGroup]:
+    """Levels per arrival grade with enough first conversations, the rest as one group.
+
+    Which leads get a conversation depends on their grade (routing, claiming by score), and
+    the grade goes with the lead's propensity; so the channel's quality is the level of each
+    grade weighted by the grade's share of all the channel's leads, conversed or not.
+    Without conversations: one group (the channel's contacted leads).
+    """
+    if not talks:
+        return [GradeGroup([], 1.0)]
+    leads = {grade: reached[0] for grade, reached in tally.stages_by_grade.items()}
+    total = max(1, sum(leads.values()))
+    talked = {grade: sum(bins.talked) for grade, bins in tally.talks.items()}
+    own = sorted(g for g, n in talked.items() if n >= MIN_GRADE_TALKS)
+    rest = sorted(g for g in talked if g not in own)
+    if not own:
+        return [GradeGroup(rest, 1.0)]
+    grades = [[grade] for grade in own]
+    if sum(talked[g] for g in rest) >= MIN_GRADE_TALKS:
+        grades.append(rest)
+    else:  # too few to stand alone: with the last grade that has enough
+        grades[-1] = sorted(grades[-1] + rest)
+    weights = [sum(leads.get(g, 0) for g in group) for group in grades]
+    # leads of grades never conversed count with the last (in A-D order, the lowest) group
+    weights[-1] += sum(n for g, n in leads.items() if g not in talked)
+    return [GradeGroup(group, weight / total) for group, weight in zip(grades, weights,
+                                                                        strict=True)]
+
+
+def _bins(tally: ChannelTally, groups: list[GradeGroup], talks: bool) -> DelayBins:
+    """First conversations (with activities) per grade group, or contacted leads, by
+    first-contact delay."""
+    if not talks:
+        return tally.delay_bins()
+    return tally.conversation_bins([group.grades for group in groups])
+
+
+def _level(name: str, levels: list[Estimate], groups: list[GradeGroup]) -> Estimate:
+    """The channel's level: the groups' levels weighted by their shares of its leads."""
+    if len(levels) == 1:
+        return levels[0]
+    value = sum(g.weight * e.estimate for g, e in zip(groups, levels, strict=True))
+    sd = math.sqrt(sum((g.weight * (e.ci_high - e.ci_low) / (2 * Z95)) ** 2
+                       for g, e in zip(groups, levels, strict=True)))
+    parts = ", ".join(f"{'/'.join(g.grades)} {e.estimate:.3g} x {g.weight:.2f}"
+                      for g, e in zip(groups, levels, strict=True))
+    return Estimate(f"channels.{name}.quality.level", value, max(0.0, value - Z95 * sd),
+                    value + Z95 * sd, sum(e.n for e in levels), f"by arrival grade: {parts}")
+
+
+def _pooled_decay(observed: Observed, names: list[str], groups: dict[str, list[GradeGroup]],
+                  prior: DecayCurve, talks: bool, findings: Findings) -> DecayFit:
+    rows = [_bins(observed.channels[name], groups[name], talks) for name in names]
+    factors = [r.factor for r in rows if r.factor is not None]
     bins = DelayBins(np.vstack([r.contacted for r in rows]), np.vstack([r.qualified for r in rows]),
-                     np.vstack([r.delay_hours for r in rows]))
-    fit = fit_decay(bins, prior, "decay", [f"channels.{n}.quality.level" for n in names])
-    findings.note("decay", "fitted by maximum likelihood on qualification by first-contact "
-                  f"delay over {len(names)} channels (each its own level), with a normal "
+                     np.vstack([r.delay_hours for r in rows]),
+                     np.vstack(factors) if talks else None)
+    paths = [f"channels.{n}.quality.level" for n in names for _ in groups[n]]
+    fit = fit_decay(bins, prior, "decay", paths)
+    what = ("whether each lead's first conversation qualified it, with the base's staleness, "
+            "fit and skill factors, by first-contact delay over "
+            f"{len(names)} channels (each arrival grade with enough conversations its own "
+            "level)" if talks else "qualification of contacted leads by first-contact delay "
+            f"over {len(names)} channels (each its own level)")
+    findings.note("decay", f"fitted by maximum likelihood on {what}, with a normal "
                   f"prior of sd 0.5 on log half-lives and logit weight and floor centred on "
                   "the base curve")
     for estimate in fit.shape:
@@ -90,30 +190,37 @@ def _pooled_decay(observed: Observed, names: list[str], prior: DecayCurve,
     return fit
 
 
-def _channel_decay(name: str, tally: ChannelTally, pooled: DecayCurve,
-                   findings: Findings) -> DecayFit | None:
-    contacted, qualified = sum(tally.contacted), sum(tally.qualified)
+def _channel_decay(name: str, tally: ChannelTally, groups: list[GradeGroup],
+                   pooled: DecayCurve, talks: bool, findings: Findings) -> DecayFit | None:
+    bins = _bins(tally, groups, talks)
+    contacted, qualified = bins.leads, int(bins.qualified.sum())
     path = f"channels.{name}.decay"
     if contacted < CHANNEL_DECAY_CONTACTED or qualified < CHANNEL_DECAY_QUALIFIED:
         findings.note(f"channels.{name}", f"decay: the pooled curve ({contacted:,} contacted, "
                       f"{qualified:,} qualified; a channel curve needs "
                       f"{CHANNEL_DECAY_CONTACTED:,} and {CHANNEL_DECAY_QUALIFIED:,})")
         return None
-    fit = fit_decay(tally.delay_bins(), pooled, path, [f"channels.{name}.quality.level"])
+    fit = fit_decay(bins, pooled, path, [f"channels.{name}.quality.level"] * len(groups))
     findings.note(path, "fitted on this channel alone, with the pooled curve as prior")
     for estimate in fit.shape:
         findings.fit(estimate)
     return fit
 
 
-def _quality(name: str, level: Estimate, reach: float, connect: float, follow_up: FollowUp,
-             findings: Findings) -> float:
+def _quality(name: str, level: Estimate, reach: float | None, connect: float,
+             follow_up: FollowUp, findings: Findings) -> float:
+    """quality.mean: the level itself from first conversations (``reach`` None), else the
+    level over the chance of ever connecting."""
     top = 0.999
+    note = ("first conversations; their qualification chance at zero delay with the model's "
+            "factors taken out" if reach is None else
+            f"contacted leads; qualification at zero delay {level.estimate:.3g} over the "
+            f"chance {reach:.3g} of connecting within {follow_up.max_attempts} attempts at "
+            f"{connect:.3g} each")
+    reach = reach or 1.0
     estimate = Estimate(f"channels.{name}.quality.mean", min(top, level.estimate / reach),
                         min(top, level.ci_low / reach), min(top, level.ci_high / reach),
-                        level.n, f"contacted leads; qualification at zero delay "
-                        f"{level.estimate:.3g} over the chance {reach:.3g} of connecting "
-                        f"within {follow_up.max_attempts} attempts at {connect:.3g} each")
+                        level.n, note)
     findings.assume(f"channels.{name}.quality.concentration", "the base's or the default")
     return max(0.001, findings.fit(estimate))
 
@@ -134,11 +241,11 @@ def _connect_rates(observed: Observed, base: Scenario, findings: Findings) -> fl
 
 def _attempts_per_lead(observed: Observed) -> str:
     touches = observed.touches
-    if touches is None or not touches.first_touch:
+    if touches is None or not touches.leads():
         return "no touches"
     calls = sum(touches.calls.values())
-    return (f"{calls / len(touches.first_touch):.2f} calls per touched lead "
-            f"({len(touches.first_touch):,} leads)")
+    return (f"{calls / touches.leads():.2f} calls per touched lead "
+            f"({touches.leads():,} leads)")
 
 
 def _team_fields(observed: Observed, base: Scenario, follow_up: FollowUp,
@@ -148,6 +255,11 @@ def _team_fields(observed: Observed, base: Scenario, follow_up: FollowUp,
         pooled.qualified += tally.qualified
         pooled.opportunities += tally.opportunities
         pooled.won += tally.won
+        for stage in range(2):
+            pooled.trials[stage] += tally.trials[stage]
+            pooled.hits[stage] += tally.hits[stage]
+            pooled.factor[stage] += tally.factor[stage]
+            pooled.waits[stage].add(tally.waits[stage])
         for mine, theirs in ((pooled.to_opportunity, tally.to_opportunity),
                              (pooled.to_close, tally.to_close)):
             for i in range(3):
@@ -157,6 +269,8 @@ def _team_fields(observed: Observed, base: Scenario, follow_up: FollowUp,
     if unknown:
         findings.note("teams", f"teams in the data but not in the base (pooled only): "
                       f"{', '.join(unknown)}")
+    # activities that log meetings give rates per meeting held; else leads.csv stages
+    held = observed.touches is not None and pooled.trials[0] >= MIN_TEAM_QUALIFIED
     fields: dict[str, dict[str, Any]] = {}
     for name, team in base.teams.items():
         path = f"teams.{name}"
@@ -167,11 +281,66 @@ def _team_fields(observed: Observed, base: Scenario, follow_up: FollowUp,
         own = observed.teams.get(name)
         if own is not None and own.qualified >= MIN_TEAM_QUALIFIED:
             source, whose = own, "this team's leads"
+        if held:
+            if own is None or own.trials[0] < MIN_TEAM_QUALIFIED:
+                source, whose = pooled, "all teams"
+            fields[name].update(_held_rates(path, source, whose, team, findings))
+            closed = observed.factors.closed_days.get(name, 0.0) if observed.factors else 0.0
+            fields[name]["cycle_days"] = _held_waits(path, source, whose, observed.end_seen(),
+                                                     closed, team.cycle_days.model_dump(),
+                                                     findings)
+            continue
         show = 1.0 - (1.0 - team.meeting_show_rate) ** follow_up.meeting_attempts
         fields[name].update(_stage_rates(path, source, whose, show, team, findings))
         fields[name]["cycle_days"] = _cycle_days(path, source, whose, team.cycle_days.model_dump(),
                                                  findings)
     return fields
+
+
+def _held_rates(path: str, source: TeamTally, whose: str, team: Any, findings: Findings
+                ) -> dict[str, float]:
+    """Stage rates per meeting held, with the model's factors divided out."""
+    found = {}
+    for stage, (field, fallback) in enumerate((("opportunity_rate", team.opportunity_rate),
+                                               ("win_rate", team.win_rate))):
+        n, hits, factor = source.trials[stage], source.hits[stage], source.factor[stage]
+        if n < MIN_TEAM_QUALIFIED or factor <= 0:
+            findings.assume(f"{path}.{field}", f"the base's ({n} meetings held at the stage)")
+            found[field] = fallback
+            continue
+        seen = share(f"{path}.{field}", hits, n)
+        scale = n / factor
+        estimate = Estimate(seen.path, min(1.0, seen.estimate * scale),
+                            min(1.0, seen.ci_low * scale), min(1.0, seen.ci_high * scale), n,
+                            f"({whose}); meetings held: {seen.estimate:.3g} moved on, over "
+                            f"the mean factor {1 / scale:.3g} of staleness, fit and skill")
+        found[field] = findings.fit(estimate)
+    return found
+
+
+def _held_waits(path: str, source: TeamTally, whose: str, end: float, closed: float,
+                base: dict[str, float], findings: Findings) -> dict[str, float]:
+    """Cycle days: mean wait from a stage to its held meeting, censored at the end and at
+    the recycling limits, less the team's mean wait for working hours (``closed`` days)."""
+    found = dict(base)
+    for stage, field in enumerate(("to_opportunity", "to_close")):
+        wait = source.waits[stage]
+        if wait.ended < MIN_CYCLES:
+            findings.assume(f"{path}.cycle_days.{field}", f"the base's ({wait.ended} held "
+                            "meetings)")
+            continue
+        waited = wait.mean_days(end)
+        mean = max(0.01, waited - closed)
+        half = Z95 / math.sqrt(wait.ended)
+        estimate = Estimate(f"{path}.cycle_days.{field}", mean, mean / (1 + half),
+                            mean / max(0.05, 1 - half), wait.ended,
+                            f"({whose}); exponential wait to the held meeting {waited:.3g} "
+                            f"days ({len(wait.open_since)} leads still waiting at the end and "
+                            "waits beyond the policy's recycling limits censored) less "
+                            f"{closed:.2g} days' mean wait for working hours; still includes "
+                            "waits for a free rep")
+        found[field] = max(0.01, findings.fit(estimate))
+    return found
 
 
 def _team_connect(path: str, calls: dict[str, tuple[int, int]], base_rate: float,

@@ -108,11 +108,13 @@ def lognormal(path: str, n: int, log_sum: float, log_squares: float
 @dataclass
 class DelayBins:
     """Contacted leads by first-contact delay bin: how many, how many qualified, and the
-    mean delay in hours of each bin, for one channel or several (one row each)."""
+    mean delay in hours of each bin, for one channel or several (one row each). ``factor``
+    is each bin's mean of a known factor that multiplies the chance (None: 1)."""
 
     contacted: np.ndarray
     qualified: np.ndarray
     delay_hours: np.ndarray
+    factor: np.ndarray | None = None
 
     @property
     def leads(self) -> int:
@@ -138,7 +140,8 @@ def decay_factors(shape: Sequence[float], hours: np.ndarray) -> np.ndarray:
 
 def fit_decay(bins: DelayBins, prior: DecayCurve, path: str,
               level_paths: Sequence[str]) -> DecayFit:
-    """Maximum likelihood of qualification = level x decay(delay), penalised toward ``prior``.
+    """Maximum likelihood of qualification = level x decay(delay) (x the bins' known factor),
+    penalised toward ``prior``.
 
     Each row of ``bins`` has its own level (the channel's qualification chance at zero
     delay); the shape is shared. The penalty is a normal prior of sd ``PRIOR_SD`` on the
@@ -197,6 +200,8 @@ def _negative_log_likelihood(z: np.ndarray, bins: DelayBins) -> float:
     shape = _z_to_shape(z[:4])
     levels = 1.0 / (1.0 + np.exp(-z[4:]))
     chance = levels[:, None] * decay_factors(shape, bins.delay_hours)
+    if bins.factor is not None:
+        chance = chance * bins.factor
     chance = np.clip(chance, _EPS, 1 - _EPS)
     missed = bins.contacted - bins.qualified
     return float(-(bins.qualified * np.log(chance) + missed * np.log1p(-chance)).sum())
@@ -236,6 +241,9 @@ def _logit(p: float) -> float:
 
 
 def _logistic(x: float) -> float:
+    if x < 0:  # exp(-x) would overflow far out on the left
+        small = math.exp(x)
+        return small / (1.0 + small)
     return 1.0 / (1.0 + math.exp(-x))
 
 

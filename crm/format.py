@@ -25,6 +25,10 @@ ACTIVITY_REQUIRED = ("lead_id", "at", "kind")
 ACTIVITY_COLUMNS = ("lead_id", "at", "kind", "rep_id", "outcome")
 ACTIVITY_KINDS = ("call", "email", "message", "visit")
 CONNECTED = "connected"
+NO_ANSWER = "no_answer"
+HELD = "held"
+"""Outcomes with a meaning to calibrate: a call that reached the customer or did not, and a
+meeting that took place."""
 
 SPEND_COLUMNS = ("month", "channel", "amount")
 

@@ -213,6 +213,20 @@ def _attributes(record: LeadRecord, cells: dict[str, str]) -> None:
     record.cost = _number(cells, "cost")
 
 
+def read_owners(path: Path) -> dict[str, str]:
+    """owner_id -> owner_team of ``leads.csv`` (the first team named for each rep).
+
+    A light pass that checks only the file and its header, not the rows: it tells which reps
+    are sales reps before the activities are read.
+    """
+    owners: dict[str, str] = {}
+    for _, cells in _rows(path, LEAD_REQUIRED, ReadReport(path)):
+        rep, team = cells.get("owner_id", "").strip(), cells.get("owner_team", "").strip()
+        if rep and team:
+            owners.setdefault(rep, team)
+    return owners
+
+
 # --- activities.csv and spend.csv -------------------------------------------------------
 
 
