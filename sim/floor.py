@@ -73,8 +73,42 @@ class Rep:
         self.successes: deque[float] = deque()
 
 
+class Rotation:
+    """A team's reps, least recently assigned first: the order round robin deals in.
+
+    Reps who never got a lead come first, in the order they joined; a rep moves to the
+    back when it gets one. Both parts are insertion-ordered dicts used as ordered sets, so
+    moving a rep costs O(1) and a round-robin choice reads from the front instead of
+    scanning the team.
+    """
+
+    def __init__(self) -> None:
+        self.fresh: dict[Rep, None] = {}
+        self.dealt: dict[Rep, None] = {}
+
+    def __iter__(self) -> Iterator[Rep]:
+        yield from self.fresh
+        yield from self.dealt
+
+    def join(self, rep: Rep) -> None:
+        self.fresh[rep] = None
+
+    def leave(self, rep: Rep) -> None:
+        self.fresh.pop(rep, None)
+        self.dealt.pop(rep, None)
+
+    def to_back(self, rep: Rep) -> None:
+        self.leave(rep)
+        self.dealt[rep] = None
+
+
 class TeamFloor:
-    """A team at work: its reps, shared queue, idle list and calendar."""
+    """A team at work: its reps, shared queue, idle list and calendar.
+
+    ``candidates`` remembers, per kind of lead (region, language, complex), the reps who
+    pass assignment's eligibility filters; it is emptied when the team changes or when the
+    availability it was computed under (``candidate_state``) changes.
+    """
 
     def __init__(self, index: int, name: str, spec: Team, calendar: WorkCalendar):
         self.index = index
@@ -89,6 +123,10 @@ class TeamFloor:
         self.idle: deque[Rep] = deque()
         self.cursor = 0
         self.by_region: dict[int, list[Rep]] = {}
+        self.by_uid: dict[int, Rep] = {}
+        self.rotation = Rotation()
+        self.candidates: dict[tuple[int, int, bool], frozenset[Rep]] = {}
+        self.candidate_state: object = None
         self.regions: list[int] = []
         self.language_shares: list[tuple[int, float]] = []
         self.sequence = 0
@@ -160,6 +198,9 @@ def hire(team: TeamFloor, skill: float, now: float, region: int | None = None, *
     rep.senior = position % headcount < round(team.spec.senior_share * headcount)
     team.reps.append(rep)
     team.all_reps.append(rep)
+    team.by_uid[rep.uid] = rep
+    team.rotation.join(rep)
+    team.candidates.clear()
     if region >= 0:
         team.by_region.setdefault(region, []).append(rep)
     return rep
@@ -171,6 +212,9 @@ def dismiss(rep: Rep, now: float) -> None:
     rep.active = False
     rep.left_at = now
     team.reps.remove(rep)
+    del team.by_uid[rep.uid]
+    team.rotation.leave(rep)
+    team.candidates.clear()
     if rep.region >= 0:
         team.by_region[rep.region].remove(rep)
     team.cursor = team.cursor % len(team.reps) if team.reps else 0

@@ -17,7 +17,7 @@ import simpy
 
 from leadops.errors import InvariantError
 from policies import LeadView, Policy, Route, grade_of, route
-from policies.assignment import LeadTraits, choose, eligible
+from policies.assignment import LeadTraits, choose, choose_in_turn, eligible
 from policies.schema import Grade
 from scenarios import Scenario
 from sim.activation import Activation
@@ -108,6 +108,8 @@ class LeadModel:
         self.sdr_team = self.teams.get(policy.routing.sdr_team)
         self.live = 0
         self.follow_up_hours = scenario.monitoring.follow_up_hours
+        self.cap_skips_opportunities = not policy.circulation.cap_counts_opportunities
+        self.cap_counts_won = policy.circulation.cap_counts_won
 
     def _build_pools(self) -> dict[str, Pool]:
         rules = self.policy.circulation
@@ -254,12 +256,40 @@ class LeadModel:
         self._new_count_period(team)
         traits = LeadTraits(lead.region, lead.language, lead.complexity == HIGH_COMPLEXITY,
                             lead.released_by)
-        candidates = eligible(reps, traits, rules, self.available)
         team.sequence += 1
-        chosen = choose(candidates, traits, rules, load=self.load,  # type: ignore[arg-type]
-                        cap=team.spec.private_pool_cap, now=self.env.now,
-                        sequence=team.sequence)
-        return chosen if isinstance(chosen, Rep) else None
+        cap = team.spec.private_pool_cap
+        if self.strategy == "round_robin" and exclude is None:
+            previous = team.by_uid.get(traits.previous_owner) if rules.sticky_owner else None
+            chosen = choose_in_turn(team.rotation, self._candidates(team, traits), previous,
+                                    load=self.load, cap=cap, sequence=team.sequence)
+        else:
+            candidates = eligible(reps, traits, rules, self.available)
+            picked = choose(candidates, traits, rules, load=self.load,  # type: ignore[arg-type]
+                            cap=cap, now=self.env.now, sequence=team.sequence)
+            chosen = picked if isinstance(picked, Rep) else None
+        if chosen is not None:
+            team.rotation.to_back(chosen)
+        return chosen
+
+    def _candidates(self, team: TeamFloor, traits: LeadTraits) -> frozenset[Rep]:
+        """The team's eligible reps for this kind of lead, computed once per availability."""
+        state = self._availability(team)
+        if state != team.candidate_state:
+            team.candidates.clear()
+            team.candidate_state = state
+        key = (traits.region, traits.language, traits.complex)
+        found = team.candidates.get(key)
+        if found is None:
+            reps = eligible(team.reps, traits, self.policy.assignment, self.available)
+            found = team.candidates[key] = frozenset(reps)  # type: ignore[arg-type]
+        return found
+
+    def _availability(self, team: TeamFloor) -> object:
+        """What the availability filter depends on now: the shift, and the day's absences."""
+        if not self.policy.assignment.require_available:
+            return None
+        open_now = team.calendar.is_open(self.env.now)
+        return (open_now, self._day()) if team.spec.absence_rate > 0 else open_now
 
     def _new_count_period(self, team: TeamFloor) -> None:
         period = int(self.env.now // (self.policy.assignment.count_period_days * HOURS_PER_DAY))
@@ -278,11 +308,10 @@ class LeadModel:
 
     def load(self, rep: Rep) -> int:
         """What counts against the rep's private-pool cap under the policy's options."""
-        rules = self.policy.circulation
         load = rep.held
-        if not rules.cap_counts_opportunities:
+        if self.cap_skips_opportunities:
             load -= rep.opportunities
-        if rules.cap_counts_won:
+        if self.cap_counts_won:
             load += rep.customers
         return load
 
