@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sim import followup
+from sim.alarms import set_alarm
 from sim.floor import Rep, TeamFloor, nudge, pop_due, pop_new, pop_queue, schedule
 from sim.leads import (
     CONTACTED,
@@ -278,7 +279,7 @@ class Work:
         """Put the lead on the rep's agenda ``after_hours`` from now."""
         self.order += 1
         schedule(rep, self.env.now + after_hours, lead, self.order)
-        self.env.timeout(after_hours).callbacks.append(lambda _: nudge(rep))
+        set_alarm(self.env, after_hours, nudge, rep)
 
     # --- experience ---------------------------------------------------------------------
 
