@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from policies.schema import GRADES
 from sim.alarms import set_alarm
 from sim.floor import Rep, dismiss, hire, nudge
 from sim.leads import IN_WORK, OPPORTUNITY, SCHEDULED, WAITING, Lead
@@ -53,6 +54,8 @@ class Circulation:
         self.nightly_hour = model.scenario.crm.nightly_hour
         self.pending: list[Due] = []
         self.reviews = 0
+        self.progress_days = {grade: self.rules.no_progress_for(grade) for grade in GRADES}
+        self.offers = self.rules.daily_claim_limit > 0
 
     def start(self) -> None:
         env, scenario = self.env, self.model.scenario
@@ -88,9 +91,9 @@ class Circulation:
         if rules.no_follow_up_days > 0:
             self._after(rules.no_follow_up_days * HOURS_PER_DAY,
                         self._follow_up_due, lead, rep, now)
-        if rules.no_progress_for(lead.grade) > 0:
-            self._after(rules.no_progress_for(lead.grade) * HOURS_PER_DAY,
-                        self._progress_due, lead, rep, now)
+        progress_days = self.progress_days[lead.grade]
+        if progress_days > 0:
+            self._after(progress_days * HOURS_PER_DAY, self._progress_due, lead, rep, now)
 
     def on_progress(self, lead: Lead) -> None:
         """A stage advance resets the progress clock and extends protection."""
@@ -108,7 +111,7 @@ class Circulation:
         if pool.kind == PUBLIC and self.rules.unclaimed_days > 0:
             self._after(self.rules.unclaimed_days * HOURS_PER_DAY,
                         self._unclaimed_due, lead, pool, stamp)
-        if pool.claimable and self.rules.daily_claim_limit > 0:
+        if pool.claimable and self.offers:
             self._after(pool.delay_hours, self._offer, lead, pool, stamp)
             if lead.released_by >= 0 and self.rules.reclaim_cooldown_days > 0:
                 cooldown = self.rules.reclaim_cooldown_days * HOURS_PER_DAY

@@ -328,47 +328,52 @@ class LeadModel:
             nudge(rep)
 
     def own(self, rep: Rep, lead: Lead) -> None:
+        now = self.env.now
         if lead.owner is not rep:
             lead.owners += 1
             rep.assigned_total += 1
-            rep.assigned.append(self.env.now)
+            rep.assigned.append(now)
         lead.owner = rep
         lead.team = rep.team.index
         rep.held += 1
         if lead.stage == OPPORTUNITY:
             rep.opportunities += 1
-        lead.assigned_at = self.env.now
+        lead.assigned_at = now
         lead.touched_since_assigned = False
         self.circulation.on_assigned(lead, rep)
 
     def disown(self, lead: Lead) -> Rep | None:
         owner = lead.owner
-        if isinstance(owner, Rep):
-            owner.held -= 1
-            if lead.stage == OPPORTUNITY:
-                owner.opportunities -= 1
+        if not isinstance(owner, Rep):
+            lead.owner = None
+            return None
+        owner.held -= 1
+        if lead.stage == OPPORTUNITY:
+            owner.opportunities -= 1
         lead.owner = None
-        return owner if isinstance(owner, Rep) else None
+        return owner
 
     def to_pool(self, lead: Lead, pool: Pool, rule: str) -> None:
         """Move a lead into a shared pool, recording where from and by which rule."""
+        now, kind = self.env.now, pool.kind
         origin = self.place_of(lead) if self.log else ""
         origin_kind = lead.pool.kind if isinstance(lead.pool, Pool) else \
             "private" if lead.owner is not None else "queue"
         released_by = self.disown(lead)
         if released_by is not None:
-            lead.released_by, lead.released_at = released_by.uid, self.env.now
+            lead.released_by, lead.released_at = released_by.uid, now
         if lead.pool is not None:
             self.leave_pool(lead)
         self.live -= 1
-        if pool.kind == PUBLIC and not lead.recycled:
-            lead.recycled = True
-            self.tally.recycled += 1
-        if pool.kind == PUBLIC and released_by is not None:
-            lead.cycles += 1
-        pool.add(lead, self.env.now)
-        self.tally.move(origin_kind, pool.kind, rule)
-        self.tally.pool_entries[pool.kind] += 1
+        if kind == PUBLIC:
+            if not lead.recycled:
+                lead.recycled = True
+                self.tally.recycled += 1
+            if released_by is not None:
+                lead.cycles += 1
+        pool.add(lead, now)
+        self.tally.move(origin_kind, kind, rule)
+        self.tally.pool_entries[kind] += 1
         if self.log:
             self.record(lead, "moved", f"from={origin} to={pool.name} rule={rule}")
         self.circulation.on_pooled(lead, pool)
@@ -454,17 +459,17 @@ class LeadModel:
             self.tally.sla_due += 1
 
     def first_contact(self, lead: Lead) -> None:
-        now = self.env.now
+        now, tally = self.env.now, self.tally
         lead.first_contact_at = now
-        self.tally.first_contact_hours.append(now - lead.arrived_at)
-        self.tally.contacted_first(lead, now - lead.arrived_at, self.follow_up_hours)
-        day = self._day()
-        self.tally.add(day, lead.channel, lead.business_line, FIRST_CONTACTS, 1.0)
+        tally.first_contact_hours.append(now - lead.arrived_at)
+        tally.contacted_first(lead, now - lead.arrived_at, self.follow_up_hours)
+        day = int(now // HOURS_PER_DAY)
+        tally.add(day, lead.channel, lead.business_line, FIRST_CONTACTS, 1.0)
         if lead.sla_deadline > self.horizon:
-            self.tally.sla_due += 1
+            tally.sla_due += 1
         if now <= lead.sla_deadline:
-            self.tally.sla_met += 1
-            self.tally.add(day, lead.channel, lead.business_line, SLA_MET, 1.0)
+            tally.sla_met += 1
+            tally.add(day, lead.channel, lead.business_line, SLA_MET, 1.0)
 
     # --- bookkeeping --------------------------------------------------------------------
 

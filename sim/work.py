@@ -74,14 +74,17 @@ class Work:
     def shift(self, rep: Rep) -> Any:
         env, team = self.env, rep.team
         calendar = team.calendar
+        # settings that cannot change during the run, read once per rep
+        absences = team.spec.absence_rate > 0
+        prospects = team.spec.outbound_share > 0 and self.outbound >= 0
         while rep.active:
             if not calendar.always_open and not calendar.is_open(env.now):
                 yield env.timeout(calendar.next_open(env.now) - env.now)
                 continue
-            if self.model.absent(rep):
+            if absences and self.model.absent(rep):
                 yield env.timeout(HOURS_PER_DAY - env.now % HOURS_PER_DAY)
                 continue
-            if self._prospecting_due(rep):
+            if prospects and self._prospecting_due(rep):
                 yield from self._prospect(rep)
                 continue
             lead = self._next_lead(rep)
@@ -110,19 +113,19 @@ class Work:
         return lead
 
     def _start(self, rep: Rep, lead: Lead) -> int:
-        model, now = self.model, self.env.now
-        if rep.team.is_sdr:
+        model, now, sdr = self.model, self.env.now, rep.team.is_sdr
+        if sdr:
             self.tally.sdr_wait_hours.append(now - lead.arrived_at)
         elif lead.owner is None:
             model.own(rep, lead)
         lead.state = IN_WORK
-        if not lead.touched_since_assigned and not rep.team.is_sdr:
+        if not lead.touched_since_assigned and not sdr:
             lead.touched_since_assigned = True
             model.circulation.first_touch(lead)
         rep.current = lead
         if lead.first_contact_at < 0:
             model.first_contact(lead)
-        return CLEAN if rep.team.is_sdr else MEETING if lead.stage >= QUALIFIED else ATTEMPT
+        return CLEAN if sdr else MEETING if lead.stage >= QUALIFIED else ATTEMPT
 
     def _duration(self, team: TeamFloor, lead: Lead, kind: int) -> float:
         uniform = lead_uniform(lead.key, DURATION, lead.touches)
@@ -132,13 +135,15 @@ class Work:
         return followup.duration_hours(spec, uniform)
 
     def _account_busy(self, rep: Rep, lead: Lead, hours: float) -> None:
-        end = self.env.now
-        in_shift = min(end, rep.team.calendar.shift_end(end - hours)) - (end - hours)
+        end, calendar = self.env.now, rep.team.calendar
+        start = end - hours
+        in_shift = (end if calendar.always_open else min(end, calendar.shift_end(start))) - start
         rep.busy_hours += in_shift
         rep.current = None
         if not rep.team.is_sdr:
             self.tally.sales_busy_hours += in_shift
-        self.tally.add(self.model._day(), lead.channel, lead.business_line, BUSY_HOURS, hours)
+        day = int(end // HOURS_PER_DAY)
+        self.tally.add(day, lead.channel, lead.business_line, BUSY_HOURS, hours)
 
     def _finish(self, rep: Rep, lead: Lead, kind: int) -> None:
         if lead.state != IN_WORK:
