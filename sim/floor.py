@@ -142,7 +142,10 @@ class TeamFloor:
 
     def enqueue(self, lead: Lead) -> int:
         key = self.queue_key(lead.region)
-        self.queues.setdefault(key, deque()).append(lead)
+        queue = self.queues.get(key)
+        if queue is None:
+            queue = self.queues[key] = deque()
+        queue.append(lead)
         return key
 
     def queued(self) -> Iterator[Lead]:
@@ -229,16 +232,18 @@ def nudge(rep: Rep) -> None:
 
 def nudge_team(team: TeamFloor, key: int = -1) -> None:
     """Wake one idle rep of the team who may take work from queue ``key``."""
-    skipped = []
-    while team.idle:
-        rep = team.idle.popleft()
+    skipped: list[Rep] = []
+    idle = team.idle
+    while idle:
+        rep = idle.popleft()
         if not rep.idle:
             continue
         if key == -1 or rep.region == key:
             nudge(rep)
             break
         skipped.append(rep)
-    team.idle.extendleft(reversed(skipped))
+    if skipped:
+        idle.extendleft(reversed(skipped))
 
 
 def schedule(rep: Rep, due_at: float, lead: Lead, order: int) -> None:

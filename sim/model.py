@@ -39,7 +39,7 @@ from sim.leads import (
     Lead,
     LeadFactory,
 )
-from sim.metrics import FIRST_CONTACTS, LEADS, REVENUE, SLA_MET, Tally
+from sim.metrics import LEADS, REVENUE, Tally
 from sim.metrics import WON as WON_COLUMN
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
 from sim.ranking import PerformanceRanking
@@ -459,17 +459,12 @@ class LeadModel:
             self.tally.sla_due += 1
 
     def first_contact(self, lead: Lead) -> None:
-        now, tally = self.env.now, self.tally
+        now = self.env.now
         lead.first_contact_at = now
-        tally.first_contact_hours.append(now - lead.arrived_at)
-        tally.contacted_first(lead, now - lead.arrived_at, self.follow_up_hours)
-        day = int(now // HOURS_PER_DAY)
-        tally.add(day, lead.channel, lead.business_line, FIRST_CONTACTS, 1.0)
         if lead.sla_deadline > self.horizon:
-            tally.sla_due += 1
-        if now <= lead.sla_deadline:
-            tally.sla_met += 1
-            tally.add(day, lead.channel, lead.business_line, SLA_MET, 1.0)
+            self.tally.sla_due += 1
+        self.tally.contacted_first(lead, int(now // HOURS_PER_DAY), now - lead.arrived_at,
+                                   self.follow_up_hours, now <= lead.sla_deadline)
 
     # --- bookkeeping --------------------------------------------------------------------
 
