@@ -69,7 +69,7 @@ class Rep:
         self.period_count = 0
         self.weight = 1.0
         self.assigned_total = 0
-        self.assigned: deque[float] = deque()
+        self.assigned: deque[float] = deque()  # times of new ownerships, for pk ranking
         self.successes: deque[float] = deque()
 
 

@@ -332,7 +332,8 @@ class LeadModel:
         if lead.owner is not rep:
             lead.owners += 1
             rep.assigned_total += 1
-            rep.assigned.append(now)
+            if self.ranking.active:  # the only reader of the assignment times
+                rep.assigned.append(now)
         lead.owner = rep
         lead.team = rep.team.index
         rep.held += 1

@@ -327,14 +327,12 @@ class Work:
         return over, first_time
 
     def _check_duplicate(self, lead: Lead, rep: Rep, now: float) -> None:
-        if lead.contacts is None:
-            lead.contacts = [(rep.uid, now)]
-            return
-        since = now - self.duplicate_window
-        contacts = [(uid, t) for uid, t in lead.contacts if t > since]
-        if any(uid != rep.uid for uid, _ in contacts):
+        """Another rep's contact inside the window marks the lead duplicated. Only the last
+        contact can matter: an earlier one inside the window would have been caught then."""
+        if lead.contact_rep >= 0 and lead.contact_rep != rep.uid \
+                and lead.contact_at > now - self.duplicate_window:
             lead.duplicated = True
-            lead.contacts = None
+            lead.contact_rep = -1
             self.tally.duplicated += 1
             return
-        lead.contacts = [(rep.uid, now)]
+        lead.contact_rep, lead.contact_at = rep.uid, now
