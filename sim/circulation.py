@@ -123,9 +123,10 @@ class Circulation:
         """A pooled lead became claimable: wake one idle rep who could claim it."""
         if lead.pool is not pool or lead.pool_stamp != stamp:
             return
+        now = self.env.now
         for team in self.model.floor:
-            if team.is_sdr or not team.idle:
-                continue
+            if team.is_sdr or not team.idle or not team.calendar.is_open(now):
+                continue  # off shift nobody on the team is available to be woken
             for rep in team.idle:
                 if rep.idle and self._may_claim(rep) and self._allowed(rep, lead) \
                         and self.model.available(rep):
