@@ -128,7 +128,7 @@ class Circulation:
             if team.is_sdr or not team.idle or not team.calendar.is_open(now):
                 continue  # off shift nobody on the team is available to be woken
             for rep in team.idle:
-                if rep.idle and self._may_claim(rep) and self._allowed(rep, lead) \
+                if rep.idle and self._allowed(rep, lead) and self._may_claim(rep) \
                         and self.model.available(rep):
                     nudge(rep)
                     self._tidy(team)

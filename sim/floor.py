@@ -18,6 +18,7 @@ import numpy as np
 
 from scenarios.schema import COMPLEXITIES, Duration, Scenario, Team
 from sim.calendar import WorkCalendar
+from sim.followup import DurationDraw
 from sim.leads import SCHEDULED, WAITING, WAITING_SDR, Lead
 
 if TYPE_CHECKING:
@@ -135,6 +136,10 @@ class TeamFloor:
         self.fit = tuple(spec.complexity_fit.get(name, 1.0) for name in COMPLEXITIES)
         self.attempt = spec.attempt_minutes or spec.clean_minutes or Duration(mean_minutes=10.0)
         self.meeting = spec.meeting_minutes or self.attempt
+        self.attempt_draw = DurationDraw(self.attempt)
+        self.meeting_draw = DurationDraw(self.meeting)
+        self.clean_draw = DurationDraw(spec.clean_minutes) \
+            if spec.clean_minutes is not None else None
 
     def queue_key(self, region: int) -> int:
         """Leads of a region someone covers queue for that region; the rest queue jointly."""

@@ -129,10 +129,10 @@ class Work:
 
     def _duration(self, team: TeamFloor, lead: Lead, kind: int) -> float:
         uniform = lead_uniform(lead.key, DURATION, lead.touches)
-        if kind == CLEAN and team.spec.clean_minutes is not None:
-            return followup.duration_hours(team.spec.clean_minutes, uniform)
-        spec = team.meeting if kind == MEETING else team.attempt
-        return followup.duration_hours(spec, uniform)
+        if kind == CLEAN and team.clean_draw is not None:
+            return team.clean_draw.hours(uniform)
+        draw = team.meeting_draw if kind == MEETING else team.attempt_draw
+        return draw.hours(uniform)
 
     def _account_busy(self, rep: Rep, lead: Lead, hours: float) -> None:
         end, calendar = self.env.now, rep.team.calendar
