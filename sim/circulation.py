@@ -56,6 +56,7 @@ class Circulation:
         self.reviews = 0
         self.progress_days = {grade: self.rules.no_progress_for(grade) for grade in GRADES}
         self.offers = self.rules.daily_claim_limit > 0
+        self.sla_working = self.rules.sla_clock == "working"
 
     def start(self) -> None:
         env, scenario = self.env, self.model.scenario
@@ -81,7 +82,7 @@ class Circulation:
         now, rules = self.env.now, self.rules
         lead.progress_at = now
         deadline = rep.team.calendar.add_working_hours(now, rules.sla_hours) \
-            if rules.sla_clock == "working" else now + rules.sla_hours
+            if self.sla_working else now + rules.sla_hours
         lead.owner_deadline = deadline
         if rules.sla_action != "alert":
             self._after(deadline - now, self._sla_due, lead, rep, now)
@@ -338,9 +339,10 @@ class Circulation:
 
     def claim(self, rep: Rep) -> Lead | None:
         """An idle rep with room claims the best lead it may take from the shared pools."""
-        rules, model, now = self.rules, self.model, self.env.now
+        rules, model = self.rules, self.model
         if rules.daily_claim_limit == 0 or not rep.active:
             return None
+        now = self.env.now
         day = int(now // HOURS_PER_DAY)
         if rep.claim_day != day:
             rep.claim_day, rep.claims = day, 0
