@@ -38,5 +38,12 @@ RING = (_ring,)
 
 
 def set_alarm(env: Environment, delay: float, call: Callable[..., None], *args: Any) -> None:
-    """Call ``call(*args)`` after ``delay`` hours (negative delays count as zero)."""
+    """Call ``call(*args)`` after ``delay`` hours (negative delays count as zero).
+
+    A bound method is kept as its function and instance, so a pending alarm does not hold a
+    method object of its own.
+    """
+    function = getattr(call, "__func__", None)
+    if function is not None:
+        call, args = function, (call.__self__, *args)  # type: ignore[attr-defined]
     env.schedule(Alarm(call, args), NORMAL, max(delay, 0.0))  # type: ignore[arg-type]
