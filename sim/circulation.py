@@ -125,11 +125,15 @@ class Circulation:
         if lead.pool is not pool or lead.pool_stamp != stamp:
             return
         now = self.env.now
+        day, limit = int(now // HOURS_PER_DAY), self.rules.daily_claim_limit
         for team in self.model.floor:
             if team.is_sdr or not team.idle or not team.calendar.is_open(now):
                 continue  # off shift nobody on the team is available to be woken
             for rep in team.idle:
-                if rep.idle and self._allowed(rep, lead) and self._may_claim(rep) \
+                # most idle reps have used up today's claims: ruled out before any call
+                if not rep.idle or (rep.claim_day == day and rep.claims >= limit):
+                    continue
+                if self._allowed(rep, lead) and self._may_claim(rep) \
                         and self.model.available(rep):
                     nudge(rep)
                     self._tidy(team)
