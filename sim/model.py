@@ -9,6 +9,7 @@ themselves, independently of the running counters.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,10 +102,13 @@ class LeadModel:
         self.sla_working = policy.circulation.sla_clock == "working"
         self.margins = [line.gross_margin for line in scenario.business_lines.values()]
         self.patience = scenario.patience.mean_hours if scenario.patience.enabled else None
-        uses_deal_size = any(rule.when.min_deal_size is not None
-                             or rule.when.max_deal_size is not None
-                             for rule in policy.routing.rules)
-        self.route_cache: dict[tuple[Any, ...], Route] | None = None if uses_deal_size else {}
+        # Routing reads a deal size only through "below this limit" tests, so the leads
+        # between two neighbouring limits route alike: the band number joins the cache key.
+        self.deal_limits = sorted({limit for rule in policy.routing.rules
+                                   for limit in (rule.when.min_deal_size,
+                                                 rule.when.max_deal_size)
+                                   if limit is not None})
+        self.route_cache: dict[tuple[Any, ...], Route] = {}
         self.sdr_team = self.teams.get(policy.routing.sdr_team)
         self.live = 0
         self.follow_up_hours = scenario.monitoring.follow_up_hours
@@ -203,10 +207,12 @@ class LeadModel:
             self.to_team(lead, self.teams[path.team])
 
     def route_of(self, lead: Lead, *, skip_sdr: bool = False) -> Route:
+        band = bisect.bisect_right(self.deal_limits, lead.deal_size) if self.deal_limits else 0
         cache_key = (lead.grade, lead.channel, lead.business_line, lead.region,
-                     lead.complexity, skip_sdr)
-        if self.route_cache is not None and cache_key in self.route_cache:
-            return self.route_cache[cache_key]
+                     lead.complexity, skip_sdr, band)
+        cached = self.route_cache.get(cache_key)
+        if cached is not None:
+            return cached
         view = LeadView(lead.grade, self.channel_names[lead.channel],
                         self.line_names[lead.business_line],
                         self.scenario.regions[lead.region],
@@ -214,8 +220,7 @@ class LeadModel:
         path = route(self.policy.routing, view)
         if skip_sdr:
             path = Route(path.rule, False, path.team)
-        if self.route_cache is not None:
-            self.route_cache[cache_key] = path
+        self.route_cache[cache_key] = path
         return path
 
     def _to_sdr(self, lead: Lead) -> None:
