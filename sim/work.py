@@ -293,11 +293,11 @@ class Work:
 
         Returns True when the touch made the customer opt out (the lead is then blocked).
         """
-        now = self.env.now
+        now, previous = self.env.now, lead.last_touch_at
         lead.touches += 1
         lead.last_touch_at = now
         self.tally.touches += 1
-        over, first_time = self._over_limit(lead, now)
+        over, first_time = self._over_limit(lead, now, previous)
         if rep is not None and not rep.team.is_sdr and not lead.duplicated:
             self._check_duplicate(lead, rep, now)
         if first_time and self.model.policy.circulation.block_harassed:
@@ -308,12 +308,17 @@ class Work:
             return True
         return False
 
-    def _over_limit(self, lead: Lead, now: float) -> tuple[bool, bool]:
-        """Whether the lead is over the touch limit now, and whether for the first time."""
+    def _over_limit(self, lead: Lead, now: float, previous: float) -> tuple[bool, bool]:
+        """Whether the lead is over the touch limit now, and whether for the first time.
+
+        A lead touched once keeps no list (``last_touch_at`` holds that touch); the list of
+        recent touches starts at the second, from ``previous``, the first touch's time.
+        """
         recent = lead.recent_touches
         if recent is None:
-            lead.recent_touches = [now]
-            return False, False
+            if lead.touches == 1:
+                return False, False
+            recent = lead.recent_touches = [previous]
         recent.append(now)
         if len(recent) <= self.touch_limit:
             return False, False
