@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from policies.schema import GRADES
-from sim.alarms import set_alarm
 from sim.floor import Rep, dismiss, hire, nudge
 from sim.leads import IN_WORK, OPPORTUNITY, SCHEDULED, WAITING, Lead
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
@@ -170,7 +169,7 @@ class Circulation:
     # --- rule timers --------------------------------------------------------------------
 
     def _after(self, hours: float, call: Callable[..., None], *args: Any) -> None:
-        set_alarm(self.env, hours, call, *args)
+        self.model.alarms.set(hours, call, *args)
 
     def _owned(self, lead: Lead, rep: Rep, since: float) -> bool:
         return lead.owner is rep and lead.assigned_at == since

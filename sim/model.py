@@ -22,6 +22,7 @@ from policies.assignment import LeadTraits, choose, choose_in_turn, eligible
 from policies.schema import Grade
 from scenarios import Scenario
 from sim.activation import Activation
+from sim.alarms import AlarmClock
 from sim.arrivals import ArrivalProfile, arrival_times
 from sim.calendar import WorkCalendar
 from sim.circulation import Circulation
@@ -74,6 +75,7 @@ class LeadModel:
         self.days = options.days or scenario.days
         self.horizon = self.days * HOURS_PER_DAY
         self.env = simpy.Environment()
+        self.alarms = AlarmClock(self.env)
         self.channel_names = list(scenario.channels)
         self.line_names = list(scenario.business_lines)
         self.streams = Streams.from_seed(options.seed, options.replication, self.channel_names)

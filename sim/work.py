@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sim import followup
-from sim.alarms import set_alarm
 from sim.floor import Rep, TeamFloor, nudge, pop_due, pop_new, pop_queue, schedule
 from sim.leads import (
     CONTACTED,
@@ -284,7 +283,7 @@ class Work:
         """Put the lead on the rep's agenda ``after_hours`` from now."""
         self.order += 1
         schedule(rep, self.env.now + after_hours, lead, self.order)
-        set_alarm(self.env, after_hours, nudge, rep)
+        self.model.alarms.set(after_hours, nudge, rep)
 
     # --- experience ---------------------------------------------------------------------
 
