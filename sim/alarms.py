@@ -29,7 +29,7 @@ from simpy.events import NORMAL, URGENT
 
 HOURS_PER_DAY = 24.0
 
-Entry = tuple[float, int, int, Any]  # SimPy's queue entry: time, priority, sequence, event
+Parked = tuple[Any, ...]  # (time, sequence number, function, *arguments): a parked alarm
 
 
 class Alarm:
@@ -57,7 +57,7 @@ class AlarmClock:
     def __init__(self, env: Environment):
         self.env = env
         self.queue: list[Any] = env._queue  # SimPy's event queue, a heap of Entry tuples
-        self.parked: dict[int, list[Entry]] = {}
+        self.parked: dict[int, list[Parked]] = {}
         self.moves = itertools.count(-1, -1)
 
     def set(self, delay: float, call: Callable[..., None], *args: Any) -> None:
@@ -71,17 +71,17 @@ class AlarmClock:
         if function is not None:
             call, args = function, (call.__self__, *args)  # type: ignore[attr-defined]
         when = env.now + max(delay, 0.0)
-        entry = (when, NORMAL, next(env._eid), Alarm(call, args))
+        sequence = next(env._eid)
         day = self._move_day(when)
         if day * HOURS_PER_DAY <= env.now:
-            heapq.heappush(self.queue, entry)
+            heapq.heappush(self.queue, (when, NORMAL, sequence, Alarm(call, args)))
             return
         parked = self.parked.get(day)
         if parked is None:
             parked = self.parked[day] = []
             mover = Alarm(self._move, (day,))
             heapq.heappush(self.queue, (day * HOURS_PER_DAY, URGENT, next(self.moves), mover))
-        parked.append(entry)
+        parked.append((when, sequence, call, *args))  # one flat tuple while it waits
 
     @staticmethod
     def _move_day(when: float) -> int:
@@ -93,5 +93,5 @@ class AlarmClock:
 
     def _move(self, day: int) -> None:
         queue = self.queue
-        for entry in self.parked.pop(day):
-            heapq.heappush(queue, entry)
+        for when, sequence, call, *args in self.parked.pop(day):
+            heapq.heappush(queue, (when, NORMAL, sequence, Alarm(call, tuple(args))))
