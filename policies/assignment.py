@@ -7,9 +7,9 @@ belong to assignment (who was assigned last, the weighted round-robin credit).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from policies.schema import Assignment, PkRanking
 
@@ -81,6 +81,28 @@ def choose(candidates: Sequence[RepView], lead: LeadTraits, rules: Assignment, *
     else:
         chosen = min(open_reps, key=lambda rep: rep.last_assigned)
     return _mark(chosen, sequence)
+
+
+Rep = TypeVar("Rep", bound=RepView)
+
+
+def choose_in_turn(rotation: Iterable[Rep], candidates: Collection[Rep], previous: Rep | None,
+                   *, load: Callable[[Rep], int], cap: int, sequence: int) -> Rep | None:
+    """Round robin without scanning the team: the same rep :func:`choose` picks.
+
+    ``rotation`` holds the team's reps least recently assigned first (never-assigned reps
+    first, in team order), so the first candidate in it with room under the cap is the
+    round-robin choice; ``previous`` is the lead's previous owner on the team (or None),
+    who gets it back when eligible and under the cap, as under ``sticky_owner``.
+    """
+    if previous is not None and previous in candidates and load(previous) < cap:
+        _mark(previous, sequence)
+        return previous
+    for rep in rotation:
+        if rep in candidates and load(rep) < cap:
+            _mark(rep, sequence)
+            return rep
+    return None
 
 
 def _mark(rep: RepView, sequence: int) -> RepView:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from policies.schema import GRADES
 from sim.floor import Rep, dismiss, hire, nudge
 from sim.leads import IN_WORK, OPPORTUNITY, SCHEDULED, WAITING, Lead
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
@@ -52,6 +53,9 @@ class Circulation:
         self.nightly_hour = model.scenario.crm.nightly_hour
         self.pending: list[Due] = []
         self.reviews = 0
+        self.progress_days = {grade: self.rules.no_progress_for(grade) for grade in GRADES}
+        self.offers = self.rules.daily_claim_limit > 0
+        self.sla_working = self.rules.sla_clock == "working"
 
     def start(self) -> None:
         env, scenario = self.env, self.model.scenario
@@ -76,21 +80,20 @@ class Circulation:
             return
         now, rules = self.env.now, self.rules
         lead.progress_at = now
-        episode = (lead, rep, now)
         deadline = rep.team.calendar.add_working_hours(now, rules.sla_hours) \
-            if rules.sla_clock == "working" else now + rules.sla_hours
+            if self.sla_working else now + rules.sla_hours
         lead.owner_deadline = deadline
         if rules.sla_action != "alert":
-            self._after(deadline - now, lambda: self._sla_due(*episode))
+            self._after(deadline - now, self._sla_due, lead, rep, now)
         if rules.protection_days > 0:
             lead.protected_until = now + rules.protection_days * HOURS_PER_DAY
-            self._after(lead.protected_until - now, lambda: self._protection_due(*episode))
+            self._after(lead.protected_until - now, self._protection_due, lead, rep, now)
         if rules.no_follow_up_days > 0:
             self._after(rules.no_follow_up_days * HOURS_PER_DAY,
-                        lambda: self._follow_up_due(*episode))
-        if rules.no_progress_for(lead.grade) > 0:
-            self._after(rules.no_progress_for(lead.grade) * HOURS_PER_DAY,
-                        lambda: self._progress_due(*episode))
+                        self._follow_up_due, lead, rep, now)
+        progress_days = self.progress_days[lead.grade]
+        if progress_days > 0:
+            self._after(progress_days * HOURS_PER_DAY, self._progress_due, lead, rep, now)
 
     def on_progress(self, lead: Lead) -> None:
         """A stage advance resets the progress clock and extends protection."""
@@ -107,24 +110,29 @@ class Circulation:
         stamp = lead.pool_stamp
         if pool.kind == PUBLIC and self.rules.unclaimed_days > 0:
             self._after(self.rules.unclaimed_days * HOURS_PER_DAY,
-                        lambda: self._unclaimed_due(lead, pool, stamp))
-        if pool.claimable and self.rules.daily_claim_limit > 0:
-            self._after(pool.delay_hours, lambda: self._offer(lead, pool, stamp))
+                        self._unclaimed_due, lead, pool, stamp)
+        if pool.claimable and self.offers:
+            self._after(pool.delay_hours, self._offer, lead, pool, stamp)
             if lead.released_by >= 0 and self.rules.reclaim_cooldown_days > 0:
                 cooldown = self.rules.reclaim_cooldown_days * HOURS_PER_DAY
                 free_in = lead.released_at + cooldown - self.env.now
                 if free_in > pool.delay_hours:
-                    self._after(free_in, lambda: self._offer(lead, pool, stamp))
+                    self._after(free_in, self._offer, lead, pool, stamp)
 
     def _offer(self, lead: Lead, pool: Pool, stamp: int) -> None:
         """A pooled lead became claimable: wake one idle rep who could claim it."""
         if lead.pool is not pool or lead.pool_stamp != stamp:
             return
+        now = self.env.now
+        day, limit = int(now // HOURS_PER_DAY), self.rules.daily_claim_limit
         for team in self.model.floor:
-            if team.is_sdr or not team.idle:
-                continue
+            if team.is_sdr or not team.idle or not team.calendar.is_open(now):
+                continue  # off shift nobody on the team is available to be woken
             for rep in team.idle:
-                if rep.idle and self._may_claim(rep) and self._allowed(rep, lead) \
+                # most idle reps have used up today's claims: ruled out before any call
+                if not rep.idle or (rep.claim_day == day and rep.claims >= limit):
+                    continue
+                if self._allowed(rep, lead) and self._may_claim(rep) \
                         and self.model.available(rep):
                     nudge(rep)
                     self._tidy(team)
@@ -160,8 +168,8 @@ class Circulation:
 
     # --- rule timers --------------------------------------------------------------------
 
-    def _after(self, hours: float, callback: Callable[[], None]) -> None:
-        self.env.timeout(max(hours, 0.0)).callbacks.append(lambda _: callback())
+    def _after(self, hours: float, call: Callable[..., None], *args: Any) -> None:
+        self.model.alarms.set(hours, call, *args)
 
     def _owned(self, lead: Lead, rep: Rep, since: float) -> bool:
         return lead.owner is rep and lead.assigned_at == since
@@ -211,7 +219,8 @@ class Circulation:
         if not self._owned(lead, rep, since) or self._exempt(lead):
             return
         if self.env.now < lead.protected_until:
-            self._after(lead.protected_until - self.env.now, rearm)
+            self._after(lead.protected_until - self.env.now, self._protection_due, lead, rep,
+                        since)
             return
         self._when_due(Due(lead, still, lambda: self.recycle(lead, "protection_expired"),
                            rearm))
@@ -230,7 +239,7 @@ class Circulation:
             return
         due_at = max(lead.last_touch_at, since) + limit
         if self.env.now < due_at:
-            self._after(due_at - self.env.now, rearm)
+            self._after(due_at - self.env.now, self._follow_up_due, lead, rep, since)
             return
         self._when_due(Due(lead, still, lambda: self.recycle(lead, "no_follow_up"), rearm))
 
@@ -247,7 +256,8 @@ class Circulation:
         if not self._owned(lead, rep, since) or self._exempt(lead):
             return
         if self.env.now < lead.progress_at + limit:
-            self._after(lead.progress_at + limit - self.env.now, rearm)
+            self._after(lead.progress_at + limit - self.env.now, self._progress_due, lead, rep,
+                        since)
             return
         self._when_due(Due(lead, still, lambda: self.recycle(lead, "no_progress"), rearm))
 
@@ -273,7 +283,7 @@ class Circulation:
             if due.rearm is not None:
                 due.rearm()
         elif due.lead.state == IN_WORK:
-            self._after(RETRY_HOURS, lambda: self._when_due(due))
+            self._after(RETRY_HOURS, self._when_due, due)
         else:
             due.act()
 
@@ -332,9 +342,10 @@ class Circulation:
 
     def claim(self, rep: Rep) -> Lead | None:
         """An idle rep with room claims the best lead it may take from the shared pools."""
-        rules, model, now = self.rules, self.model, self.env.now
+        rules, model = self.rules, self.model
         if rules.daily_claim_limit == 0 or not rep.active:
             return None
+        now = self.env.now
         day = int(now // HOURS_PER_DAY)
         if rep.claim_day != day:
             rep.claim_day, rep.claims = day, 0
@@ -385,7 +396,7 @@ class Circulation:
     def _plan_exit(self, rep: Rep) -> None:
         rate = rep.team.spec.attrition_per_year
         tenure_days = float(self.model.streams.staff.exponential(365.0 / rate))
-        self._after(tenure_days * HOURS_PER_DAY, lambda: self.rep_leaves(rep))
+        self._after(tenure_days * HOURS_PER_DAY, self.rep_leaves, rep)
 
     def rep_leaves(self, rep: Rep) -> None:
         """A rep leaves: the leads go to teammates or the public pool; a hire follows."""
@@ -397,7 +408,7 @@ class Circulation:
         self.hand_over(rep)
         nudge(rep)
         vacancy = team.spec.vacancy_days * HOURS_PER_DAY
-        self._after(vacancy, lambda: self._replace(rep))
+        self._after(vacancy, self._replace, rep)
 
     def hand_over(self, rep: Rep) -> None:
         """Move every lead the departed rep still owns (except one mid-call)."""

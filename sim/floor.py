@@ -18,6 +18,7 @@ import numpy as np
 
 from scenarios.schema import COMPLEXITIES, Duration, Scenario, Team
 from sim.calendar import WorkCalendar
+from sim.followup import DurationDraw
 from sim.leads import SCHEDULED, WAITING, WAITING_SDR, Lead
 
 if TYPE_CHECKING:
@@ -69,12 +70,46 @@ class Rep:
         self.period_count = 0
         self.weight = 1.0
         self.assigned_total = 0
-        self.assigned: deque[float] = deque()
+        self.assigned: deque[float] = deque()  # times of new ownerships, for pk ranking
         self.successes: deque[float] = deque()
 
 
+class Rotation:
+    """A team's reps, least recently assigned first: the order round robin deals in.
+
+    Reps who never got a lead come first, in the order they joined; a rep moves to the
+    back when it gets one. Both parts are insertion-ordered dicts used as ordered sets, so
+    moving a rep costs O(1) and a round-robin choice reads from the front instead of
+    scanning the team.
+    """
+
+    def __init__(self) -> None:
+        self.fresh: dict[Rep, None] = {}
+        self.dealt: dict[Rep, None] = {}
+
+    def __iter__(self) -> Iterator[Rep]:
+        yield from self.fresh
+        yield from self.dealt
+
+    def join(self, rep: Rep) -> None:
+        self.fresh[rep] = None
+
+    def leave(self, rep: Rep) -> None:
+        self.fresh.pop(rep, None)
+        self.dealt.pop(rep, None)
+
+    def to_back(self, rep: Rep) -> None:
+        self.leave(rep)
+        self.dealt[rep] = None
+
+
 class TeamFloor:
-    """A team at work: its reps, shared queue, idle list and calendar."""
+    """A team at work: its reps, shared queue, idle list and calendar.
+
+    ``candidates`` remembers, per kind of lead (region, language, complex), the reps who
+    pass assignment's eligibility filters; it is emptied when the team changes or when the
+    availability it was computed under (``candidate_state``) changes.
+    """
 
     def __init__(self, index: int, name: str, spec: Team, calendar: WorkCalendar):
         self.index = index
@@ -89,6 +124,10 @@ class TeamFloor:
         self.idle: deque[Rep] = deque()
         self.cursor = 0
         self.by_region: dict[int, list[Rep]] = {}
+        self.by_uid: dict[int, Rep] = {}
+        self.rotation = Rotation()
+        self.candidates: dict[tuple[int, int, bool], frozenset[Rep]] = {}
+        self.candidate_state: object = None
         self.regions: list[int] = []
         self.language_shares: list[tuple[int, float]] = []
         self.sequence = 0
@@ -97,6 +136,10 @@ class TeamFloor:
         self.fit = tuple(spec.complexity_fit.get(name, 1.0) for name in COMPLEXITIES)
         self.attempt = spec.attempt_minutes or spec.clean_minutes or Duration(mean_minutes=10.0)
         self.meeting = spec.meeting_minutes or self.attempt
+        self.attempt_draw = DurationDraw(self.attempt)
+        self.meeting_draw = DurationDraw(self.meeting)
+        self.clean_draw = DurationDraw(spec.clean_minutes) \
+            if spec.clean_minutes is not None else None
 
     def queue_key(self, region: int) -> int:
         """Leads of a region someone covers queue for that region; the rest queue jointly."""
@@ -104,7 +147,10 @@ class TeamFloor:
 
     def enqueue(self, lead: Lead) -> int:
         key = self.queue_key(lead.region)
-        self.queues.setdefault(key, deque()).append(lead)
+        queue = self.queues.get(key)
+        if queue is None:
+            queue = self.queues[key] = deque()
+        queue.append(lead)
         return key
 
     def queued(self) -> Iterator[Lead]:
@@ -160,6 +206,9 @@ def hire(team: TeamFloor, skill: float, now: float, region: int | None = None, *
     rep.senior = position % headcount < round(team.spec.senior_share * headcount)
     team.reps.append(rep)
     team.all_reps.append(rep)
+    team.by_uid[rep.uid] = rep
+    team.rotation.join(rep)
+    team.candidates.clear()
     if region >= 0:
         team.by_region.setdefault(region, []).append(rep)
     return rep
@@ -171,6 +220,9 @@ def dismiss(rep: Rep, now: float) -> None:
     rep.active = False
     rep.left_at = now
     team.reps.remove(rep)
+    del team.by_uid[rep.uid]
+    team.rotation.leave(rep)
+    team.candidates.clear()
     if rep.region >= 0:
         team.by_region[rep.region].remove(rep)
     team.cursor = team.cursor % len(team.reps) if team.reps else 0
@@ -185,16 +237,18 @@ def nudge(rep: Rep) -> None:
 
 def nudge_team(team: TeamFloor, key: int = -1) -> None:
     """Wake one idle rep of the team who may take work from queue ``key``."""
-    skipped = []
-    while team.idle:
-        rep = team.idle.popleft()
+    skipped: list[Rep] = []
+    idle = team.idle
+    while idle:
+        rep = idle.popleft()
         if not rep.idle:
             continue
         if key == -1 or rep.region == key:
             nudge(rep)
             break
         skipped.append(rep)
-    team.idle.extendleft(reversed(skipped))
+    if skipped:
+        idle.extendleft(reversed(skipped))
 
 
 def schedule(rep: Rep, due_at: float, lead: Lead, order: int) -> None:

@@ -43,14 +43,29 @@ def stage_probability(base: float, staleness: float, skill: float, fit: float) -
 
 def duration_hours(duration: Duration, uniform: float) -> float:
     """Inverse-CDF draw of a duration given in minutes, returned in hours."""
-    mean = duration.mean_minutes / 60.0
-    if duration.distribution == "fixed":
-        return mean
-    if duration.distribution == "exponential":
-        return -mean * math.log(uniform)
-    sigma = math.sqrt(math.log(1.0 + duration.cv**2))
-    mu = math.log(mean) - sigma**2 / 2.0
-    return math.exp(mu + sigma * _NORMAL.inv_cdf(uniform))
+    return DurationDraw(duration).hours(uniform)
+
+
+class DurationDraw:
+    """A duration's inverse CDF with its constants worked out once, for the rep loop."""
+
+    __slots__ = ("distribution", "mean", "mu", "sigma")
+
+    def __init__(self, duration: Duration):
+        self.distribution = duration.distribution
+        self.mean = duration.mean_minutes / 60.0
+        self.sigma = self.mu = 0.0
+        if self.distribution not in ("fixed", "exponential"):
+            self.sigma = math.sqrt(math.log(1.0 + duration.cv**2))
+            self.mu = math.log(self.mean) - self.sigma**2 / 2.0
+
+    def hours(self, uniform: float) -> float:
+        """The duration in hours at quantile ``uniform``."""
+        if self.distribution == "fixed":
+            return self.mean
+        if self.distribution == "exponential":
+            return -self.mean * math.log(uniform)
+        return math.exp(self.mu + self.sigma * _NORMAL.inv_cdf(uniform))
 
 
 def normal_from_uniform(uniform: float) -> float:

@@ -32,7 +32,7 @@ class Lead:
         "id", "key", "channel", "business_line", "region", "complexity", "deal_size",
         "propensity", "score", "grade", "arrived_at", "stage", "state", "team", "owner",
         "via_sdr", "first_contact_at", "last_conversation_at", "attempts", "meetings",
-        "touches", "recent_touches", "contacts", "harassed", "duplicated",
+        "touches", "recent_touches", "contact_rep", "contact_at", "harassed", "duplicated",
         "pool", "pool_stamp", "pooled_at", "cycles", "owners", "released_by", "released_at",
         "reactivated", "draws", "last_touch_at", "progress_at", "assigned_at",
         "protected_until", "sla_deadline", "touched_since_assigned", "messages",
@@ -62,7 +62,8 @@ class Lead:
         self.meetings = 0
         self.touches = 0
         self.recent_touches: list[float] | None = None
-        self.contacts: list[tuple[int, float]] | None = None
+        self.contact_rep = -1  # uid of the rep who last contacted the lead, -1 for none
+        self.contact_at = 0.0
         self.harassed = False
         self.duplicated = False
         self.pool: object | None = None

@@ -25,6 +25,7 @@ SERIES = ("leads", "first_contacts", "sla_met", "won", "revenue", "channel_cost"
 (LEADS, FIRST_CONTACTS, SLA_MET, WON, REVENUE, CHANNEL_COST, CAMPAIGN_COST,
  BUSY_HOURS, FOLLOWED_UP, CONTACTED_COLUMN, QUALIFIED_COLUMN,
  OPPORTUNITY_COLUMN) = range(len(SERIES))
+COLUMNS = len(SERIES)
 STAGE_COLUMNS = {CONTACTED: CONTACTED_COLUMN, QUALIFIED: QUALIFIED_COLUMN,
                  OPPORTUNITY: OPPORTUNITY_COLUMN}
 POOL_COLUMNS = ("private", "public", "grand", "blocked")
@@ -118,12 +119,23 @@ class Tally:
             if len(lines) == self.lines:
                 self.public_days[day] = lines
 
-    def contacted_first(self, lead: Any, delay_hours: float, follow_up_hours: float) -> None:
-        """A lead's first contact: its delay bucket, and whether it was followed up in time."""
+    def contacted_first(self, lead: Any, day: int, delay_hours: float, follow_up_hours: float,
+                        sla_met: bool) -> None:
+        """A lead's first contact on ``day``: the delay, its bucket, whether it was followed
+        up in time (counted on the arrival day) and whether it met the SLA."""
+        self.first_contact_hours.append(delay_hours)
         self.by_delay[delay_bucket(delay_hours)][0] += 1
         if delay_hours <= follow_up_hours:
             arrival_day = int(lead.arrived_at // 24.0)
             self.add(arrival_day, lead.channel, lead.business_line, FOLLOWED_UP, 1.0)
+        if 0 <= day < self.days:
+            cell = ((day * self.channels + lead.channel) * self.lines + lead.business_line) \
+                * COLUMNS
+            self.series[cell + FIRST_CONTACTS] += 1.0
+            if sla_met:
+                self.series[cell + SLA_MET] += 1.0
+        if sla_met:
+            self.sla_met += 1
 
     def reached(self, lead: Any, stage: int, day: int) -> None:
         """Count a lead the first time it reaches a funnel stage."""
@@ -150,7 +162,7 @@ class Tally:
     def add(self, day: int, channel: int, line: int, column: int, amount: float) -> None:
         if 0 <= day < self.days:
             cell = (day * self.channels + channel) * self.lines + line
-            self.series[cell * len(SERIES) + column] += amount
+            self.series[cell * COLUMNS + column] += amount
 
     def series_array(self) -> np.ndarray:
         """The daily series as an array [day, channel, business line, column]."""

@@ -9,6 +9,7 @@ themselves, independently of the running counters.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,11 @@ import simpy
 
 from leadops.errors import InvariantError
 from policies import LeadView, Policy, Route, grade_of, route
-from policies.assignment import LeadTraits, choose, eligible
+from policies.assignment import LeadTraits, choose, choose_in_turn, eligible
 from policies.schema import Grade
 from scenarios import Scenario
 from sim.activation import Activation
+from sim.alarms import AlarmClock
 from sim.arrivals import ArrivalProfile, arrival_times
 from sim.calendar import WorkCalendar
 from sim.circulation import Circulation
@@ -40,7 +42,7 @@ from sim.leads import (
     Lead,
     LeadFactory,
 )
-from sim.metrics import FIRST_CONTACTS, LEADS, REVENUE, SLA_MET, Tally
+from sim.metrics import LEADS, REVENUE, Tally
 from sim.metrics import WON as WON_COLUMN
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
 from sim.ranking import PerformanceRanking
@@ -78,6 +80,7 @@ class LeadModel:
         if self.history is not None:
             self.horizon = min(self.horizon, self.history.horizon_hours)
         self.env = simpy.Environment()
+        self.alarms = AlarmClock(self.env)
         self.channel_names = list(scenario.channels)
         self.line_names = list(scenario.business_lines)
         self.streams = Streams.from_seed(options.seed, options.replication, self.channel_names)
@@ -106,13 +109,18 @@ class LeadModel:
         self.sla_working = policy.circulation.sla_clock == "working"
         self.margins = [line.gross_margin for line in scenario.business_lines.values()]
         self.patience = scenario.patience.mean_hours if scenario.patience.enabled else None
-        uses_deal_size = any(rule.when.min_deal_size is not None
-                             or rule.when.max_deal_size is not None
-                             for rule in policy.routing.rules)
-        self.route_cache: dict[tuple[Any, ...], Route] | None = None if uses_deal_size else {}
+        # Routing reads a deal size only through "below this limit" tests, so the leads
+        # between two neighbouring limits route alike: the band number joins the cache key.
+        self.deal_limits = sorted({limit for rule in policy.routing.rules
+                                   for limit in (rule.when.min_deal_size,
+                                                 rule.when.max_deal_size)
+                                   if limit is not None})
+        self.route_cache: dict[tuple[Any, ...], Route] = {}
         self.sdr_team = self.teams.get(policy.routing.sdr_team)
         self.live = 0
         self.follow_up_hours = scenario.monitoring.follow_up_hours
+        self.cap_skips_opportunities = not policy.circulation.cap_counts_opportunities
+        self.cap_counts_won = policy.circulation.cap_counts_won
 
     def _build_pools(self) -> dict[str, Pool]:
         rules = self.policy.circulation
@@ -229,10 +237,12 @@ class LeadModel:
             self.to_team(lead, self.teams[path.team])
 
     def route_of(self, lead: Lead, *, skip_sdr: bool = False) -> Route:
+        band = bisect.bisect_right(self.deal_limits, lead.deal_size) if self.deal_limits else 0
         cache_key = (lead.grade, lead.channel, lead.business_line, lead.region,
-                     lead.complexity, skip_sdr)
-        if self.route_cache is not None and cache_key in self.route_cache:
-            return self.route_cache[cache_key]
+                     lead.complexity, skip_sdr, band)
+        cached = self.route_cache.get(cache_key)
+        if cached is not None:
+            return cached
         view = LeadView(lead.grade, self.channel_names[lead.channel],
                         self.line_names[lead.business_line],
                         self.scenario.regions[lead.region],
@@ -240,8 +250,7 @@ class LeadModel:
         path = route(self.policy.routing, view)
         if skip_sdr:
             path = Route(path.rule, False, path.team)
-        if self.route_cache is not None:
-            self.route_cache[cache_key] = path
+        self.route_cache[cache_key] = path
         return path
 
     def _to_sdr(self, lead: Lead) -> None:
@@ -282,12 +291,40 @@ class LeadModel:
         self._new_count_period(team)
         traits = LeadTraits(lead.region, lead.language, lead.complexity == HIGH_COMPLEXITY,
                             lead.released_by)
-        candidates = eligible(reps, traits, rules, self.available)
         team.sequence += 1
-        chosen = choose(candidates, traits, rules, load=self.load,  # type: ignore[arg-type]
-                        cap=team.spec.private_pool_cap, now=self.env.now,
-                        sequence=team.sequence)
-        return chosen if isinstance(chosen, Rep) else None
+        cap = team.spec.private_pool_cap
+        if self.strategy == "round_robin" and exclude is None:
+            previous = team.by_uid.get(traits.previous_owner) if rules.sticky_owner else None
+            chosen = choose_in_turn(team.rotation, self._candidates(team, traits), previous,
+                                    load=self.load, cap=cap, sequence=team.sequence)
+        else:
+            candidates = eligible(reps, traits, rules, self.available)
+            picked = choose(candidates, traits, rules, load=self.load,  # type: ignore[arg-type]
+                            cap=cap, now=self.env.now, sequence=team.sequence)
+            chosen = picked if isinstance(picked, Rep) else None
+        if chosen is not None:
+            team.rotation.to_back(chosen)
+        return chosen
+
+    def _candidates(self, team: TeamFloor, traits: LeadTraits) -> frozenset[Rep]:
+        """The team's eligible reps for this kind of lead, computed once per availability."""
+        state = self._availability(team)
+        if state != team.candidate_state:
+            team.candidates.clear()
+            team.candidate_state = state
+        key = (traits.region, traits.language, traits.complex)
+        found = team.candidates.get(key)
+        if found is None:
+            reps = eligible(team.reps, traits, self.policy.assignment, self.available)
+            found = team.candidates[key] = frozenset(reps)  # type: ignore[arg-type]
+        return found
+
+    def _availability(self, team: TeamFloor) -> object:
+        """What the availability filter depends on now: the shift, and the day's absences."""
+        if not self.policy.assignment.require_available:
+            return None
+        open_now = team.calendar.is_open(self.env.now)
+        return (open_now, self._day()) if team.spec.absence_rate > 0 else open_now
 
     def _new_count_period(self, team: TeamFloor) -> None:
         period = int(self.env.now // (self.policy.assignment.count_period_days * HOURS_PER_DAY))
@@ -306,11 +343,10 @@ class LeadModel:
 
     def load(self, rep: Rep) -> int:
         """What counts against the rep's private-pool cap under the policy's options."""
-        rules = self.policy.circulation
         load = rep.held
-        if not rules.cap_counts_opportunities:
+        if self.cap_skips_opportunities:
             load -= rep.opportunities
-        if rules.cap_counts_won:
+        if self.cap_counts_won:
             load += rep.customers
         return load
 
@@ -327,47 +363,53 @@ class LeadModel:
             nudge(rep)
 
     def own(self, rep: Rep, lead: Lead) -> None:
+        now = self.env.now
         if lead.owner is not rep:
             lead.owners += 1
             rep.assigned_total += 1
-            rep.assigned.append(self.env.now)
+            if self.ranking.active:  # the only reader of the assignment times
+                rep.assigned.append(now)
         lead.owner = rep
         lead.team = rep.team.index
         rep.held += 1
         if lead.stage == OPPORTUNITY:
             rep.opportunities += 1
-        lead.assigned_at = self.env.now
+        lead.assigned_at = now
         lead.touched_since_assigned = False
         self.circulation.on_assigned(lead, rep)
 
     def disown(self, lead: Lead) -> Rep | None:
         owner = lead.owner
-        if isinstance(owner, Rep):
-            owner.held -= 1
-            if lead.stage == OPPORTUNITY:
-                owner.opportunities -= 1
+        if not isinstance(owner, Rep):
+            lead.owner = None
+            return None
+        owner.held -= 1
+        if lead.stage == OPPORTUNITY:
+            owner.opportunities -= 1
         lead.owner = None
-        return owner if isinstance(owner, Rep) else None
+        return owner
 
     def to_pool(self, lead: Lead, pool: Pool, rule: str) -> None:
         """Move a lead into a shared pool, recording where from and by which rule."""
+        now, kind = self.env.now, pool.kind
         origin = self.place_of(lead) if self.log else ""
         origin_kind = lead.pool.kind if isinstance(lead.pool, Pool) else \
             "private" if lead.owner is not None else "queue"
         released_by = self.disown(lead)
         if released_by is not None:
-            lead.released_by, lead.released_at = released_by.uid, self.env.now
+            lead.released_by, lead.released_at = released_by.uid, now
         if lead.pool is not None:
             self.leave_pool(lead)
         self.live -= 1
-        if pool.kind == PUBLIC and not lead.recycled:
-            lead.recycled = True
-            self.tally.recycled += 1
-        if pool.kind == PUBLIC and released_by is not None:
-            lead.cycles += 1
-        pool.add(lead, self.env.now)
-        self.tally.move(origin_kind, pool.kind, rule)
-        self.tally.pool_entries[pool.kind] += 1
+        if kind == PUBLIC:
+            if not lead.recycled:
+                lead.recycled = True
+                self.tally.recycled += 1
+            if released_by is not None:
+                lead.cycles += 1
+        pool.add(lead, now)
+        self.tally.move(origin_kind, kind, rule)
+        self.tally.pool_entries[kind] += 1
         if self.log:
             self.record(lead, "moved", f"from={origin} to={pool.name} rule={rule}")
         self.circulation.on_pooled(lead, pool)
@@ -455,15 +497,10 @@ class LeadModel:
     def first_contact(self, lead: Lead) -> None:
         now = self.env.now
         lead.first_contact_at = now
-        self.tally.first_contact_hours.append(now - lead.arrived_at)
-        self.tally.contacted_first(lead, now - lead.arrived_at, self.follow_up_hours)
-        day = self._day()
-        self.tally.add(day, lead.channel, lead.business_line, FIRST_CONTACTS, 1.0)
         if lead.sla_deadline > self.horizon:
             self.tally.sla_due += 1
-        if now <= lead.sla_deadline:
-            self.tally.sla_met += 1
-            self.tally.add(day, lead.channel, lead.business_line, SLA_MET, 1.0)
+        self.tally.contacted_first(lead, int(now // HOURS_PER_DAY), now - lead.arrived_at,
+                                   self.follow_up_hours, now <= lead.sla_deadline)
 
     # --- bookkeeping --------------------------------------------------------------------
 

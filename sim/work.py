@@ -74,14 +74,17 @@ class Work:
     def shift(self, rep: Rep) -> Any:
         env, team = self.env, rep.team
         calendar = team.calendar
+        # settings that cannot change during the run, read once per rep
+        absences = team.spec.absence_rate > 0
+        prospects = team.spec.outbound_share > 0 and self.outbound >= 0
         while rep.active:
             if not calendar.always_open and not calendar.is_open(env.now):
                 yield env.timeout(calendar.next_open(env.now) - env.now)
                 continue
-            if self.model.absent(rep):
+            if absences and self.model.absent(rep):
                 yield env.timeout(HOURS_PER_DAY - env.now % HOURS_PER_DAY)
                 continue
-            if self._prospecting_due(rep):
+            if prospects and self._prospecting_due(rep):
                 yield from self._prospect(rep)
                 continue
             lead = self._next_lead(rep)
@@ -115,35 +118,37 @@ class Work:
         return lead
 
     def _start(self, rep: Rep, lead: Lead) -> int:
-        model, now = self.model, self.env.now
-        if rep.team.is_sdr:
+        model, now, sdr = self.model, self.env.now, rep.team.is_sdr
+        if sdr:
             self.tally.sdr_wait_hours.append(now - lead.arrived_at)
         elif lead.owner is None:
             model.own(rep, lead)
         lead.state = IN_WORK
-        if not lead.touched_since_assigned and not rep.team.is_sdr:
+        if not lead.touched_since_assigned and not sdr:
             lead.touched_since_assigned = True
             model.circulation.first_touch(lead)
         rep.current = lead
         if lead.first_contact_at < 0:
             model.first_contact(lead)
-        return CLEAN if rep.team.is_sdr else MEETING if lead.stage >= QUALIFIED else ATTEMPT
+        return CLEAN if sdr else MEETING if lead.stage >= QUALIFIED else ATTEMPT
 
     def _duration(self, team: TeamFloor, lead: Lead, kind: int) -> float:
         uniform = lead_uniform(lead.key, DURATION, lead.touches)
-        if kind == CLEAN and team.spec.clean_minutes is not None:
-            return followup.duration_hours(team.spec.clean_minutes, uniform)
-        spec = team.meeting if kind == MEETING else team.attempt
-        return followup.duration_hours(spec, uniform)
+        if kind == CLEAN and team.clean_draw is not None:
+            return team.clean_draw.hours(uniform)
+        draw = team.meeting_draw if kind == MEETING else team.attempt_draw
+        return draw.hours(uniform)
 
     def _account_busy(self, rep: Rep, lead: Lead, hours: float) -> None:
-        end = self.env.now
-        in_shift = min(end, rep.team.calendar.shift_end(end - hours)) - (end - hours)
+        end, calendar = self.env.now, rep.team.calendar
+        start = end - hours
+        in_shift = (end if calendar.always_open else min(end, calendar.shift_end(start))) - start
         rep.busy_hours += in_shift
         rep.current = None
         if not rep.team.is_sdr:
             self.tally.sales_busy_hours += in_shift
-        self.tally.add(self.model._day(), lead.channel, lead.business_line, BUSY_HOURS, hours)
+        day = int(end // HOURS_PER_DAY)
+        self.tally.add(day, lead.channel, lead.business_line, BUSY_HOURS, hours)
 
     def _finish(self, rep: Rep, lead: Lead, kind: int) -> str:
         """Apply the outcome of the touch; return it as the event log names it."""
@@ -300,7 +305,7 @@ class Work:
         """Put the lead on the rep's agenda ``after_hours`` from now."""
         self.order += 1
         schedule(rep, self.env.now + after_hours, lead, self.order)
-        self.env.timeout(after_hours).callbacks.append(lambda _: nudge(rep))
+        self.model.alarms.set(after_hours, nudge, rep)
 
     # --- experience ---------------------------------------------------------------------
 
@@ -309,11 +314,11 @@ class Work:
 
         Returns True when the touch made the customer opt out (the lead is then blocked).
         """
-        now = self.env.now
+        now, previous = self.env.now, lead.last_touch_at
         lead.touches += 1
         lead.last_touch_at = now
         self.tally.touches += 1
-        over, first_time = self._over_limit(lead, now)
+        over, first_time = self._over_limit(lead, now, previous)
         if rep is not None and not rep.team.is_sdr and not lead.duplicated:
             self._check_duplicate(lead, rep, now)
         if first_time and self.model.policy.circulation.block_harassed:
@@ -324,12 +329,17 @@ class Work:
             return True
         return False
 
-    def _over_limit(self, lead: Lead, now: float) -> tuple[bool, bool]:
-        """Whether the lead is over the touch limit now, and whether for the first time."""
+    def _over_limit(self, lead: Lead, now: float, previous: float) -> tuple[bool, bool]:
+        """Whether the lead is over the touch limit now, and whether for the first time.
+
+        A lead touched once keeps no list (``last_touch_at`` holds that touch); the list of
+        recent touches starts at the second, from ``previous``, the first touch's time.
+        """
         recent = lead.recent_touches
         if recent is None:
-            lead.recent_touches = [now]
-            return False, False
+            if lead.touches == 1:
+                return False, False
+            recent = lead.recent_touches = [previous]
         recent.append(now)
         if len(recent) <= self.touch_limit:
             return False, False
@@ -343,14 +353,12 @@ class Work:
         return over, first_time
 
     def _check_duplicate(self, lead: Lead, rep: Rep, now: float) -> None:
-        if lead.contacts is None:
-            lead.contacts = [(rep.uid, now)]
-            return
-        since = now - self.duplicate_window
-        contacts = [(uid, t) for uid, t in lead.contacts if t > since]
-        if any(uid != rep.uid for uid, _ in contacts):
+        """Another rep's contact inside the window marks the lead duplicated. Only the last
+        contact can matter: an earlier one inside the window would have been caught then."""
+        if lead.contact_rep >= 0 and lead.contact_rep != rep.uid \
+                and lead.contact_at > now - self.duplicate_window:
             lead.duplicated = True
-            lead.contacts = None
+            lead.contact_rep = -1
             self.tally.duplicated += 1
             return
-        lead.contacts = [(rep.uid, now)]
+        lead.contact_rep, lead.contact_at = rep.uid, now

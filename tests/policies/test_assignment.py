@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import simpy
 
-from policies.assignment import LeadTraits, RepView, choose, eligible
+from policies.assignment import LeadTraits, RepView, choose, choose_in_turn, eligible
 from policies.schema import Assignment, Policy
 from scenarios import Scenario
 from scenarios.overrides import Override, apply_overrides
@@ -172,6 +172,32 @@ def test_round_robin_skips_full_reps_and_takes_them_back_first_when_they_free_up
 
     assert while_b_is_full == ["A", "C", "A"]
     assert once_b_has_room == ["B", "C", "A"]
+
+
+def test_choosing_in_turn_from_a_rotation_matches_round_robin_over_the_team() -> None:
+    """A rotation kept least recently assigned first gives round robin's exact choices,
+    with full reps skipped, ineligible reps skipped and a sticky previous owner."""
+    rules = Assignment()
+    scan, turn = team("A", "B", "C", "D", "E"), team("A", "B", "C", "D", "E")
+    rotation = list(turn)
+    scan_loads, turn_loads = Loads(C=3), Loads(C=3)
+    for sequence in range(1, 40):
+        eligible_names = {"A", "C", "D", "E"} if sequence % 3 else {"B", "C", "E"}
+        previous = 3 if sequence % 7 == 0 else -1
+        lead = traits(previous_owner=previous)
+        candidates = [rep for rep in scan if rep.name in eligible_names]
+        expected = choose(candidates, lead, rules, load=scan_loads, cap=4 + sequence // 10,
+                          now=0.0, sequence=sequence)
+        allowed = [rep for rep in turn if rep.name in eligible_names]
+        got = choose_in_turn(rotation, allowed, turn[3] if previous >= 0 else None,
+                             load=turn_loads, cap=4 + sequence // 10, sequence=sequence)
+        assert (got.name if got else None) == (expected.name if expected else None)
+        if expected is not None and got is not None:
+            scan_loads.add(expected)
+            turn_loads.add(got)
+            rotation.remove(got)
+            rotation.append(got)
+    assert [rep.last_assigned for rep in turn] == [rep.last_assigned for rep in scan]
 
 
 def test_choose_returns_none_when_every_candidate_is_at_the_cap() -> None:

@@ -1,0 +1,97 @@
+"""Alarms: calls due at a set time, queued in SimPy's event queue without a Timeout.
+
+Circulation arms several rule timers per lead and ownership, so pending timers are the
+model's most numerous objects. A ``Timeout`` with a closure costs about 600 bytes; an
+:class:`Alarm` holds only the function and its arguments. SimPy's ``step`` takes any queued
+object with a ``callbacks`` sequence and an ``_ok`` flag; an alarm's one callback calls its
+function.
+
+Most rule timers are due days or weeks ahead, and a large event queue makes every event
+dearer. So an :class:`AlarmClock` parks alarms due after the current day in one list per
+day and moves a day's list into SimPy's queue when that day's predecessor begins, which is
+always before any of them is due. An alarm takes its SimPy sequence number when it is set,
+as a ``Timeout`` created at that moment would; the queue orders entries by (time, priority,
+sequence number) whatever the moment they enter it, so every event keeps its place in the
+order of play and the count of SimPy events is unchanged. The moves themselves use negative
+sequence numbers of their own and change no state of the model.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Callable
+from typing import Any
+
+from simpy import Environment
+from simpy.events import NORMAL, URGENT
+
+HOURS_PER_DAY = 24.0
+
+Parked = tuple[Any, ...]  # (time, sequence number, function, *arguments): a parked alarm
+
+
+class Alarm:
+    """``call(*args)`` when the simulation clock reaches the alarm's time."""
+
+    __slots__ = ("args", "call", "callbacks")
+    _ok = True  # SimPy's "succeeded" flag: an alarm never fails
+
+    def __init__(self, call: Callable[..., None], args: tuple[Any, ...]):
+        self.call = call
+        self.args = args
+        self.callbacks: tuple[Callable[[Alarm], None], ...] | None = RING
+
+
+def _ring(alarm: Alarm) -> None:
+    alarm.call(*alarm.args)
+
+
+RING = (_ring,)
+
+
+class AlarmClock:
+    """Sets alarms for one simulation; see the module docstring for the parked days."""
+
+    def __init__(self, env: Environment):
+        self.env = env
+        self.queue: list[Any] = env._queue  # SimPy's event queue, a heap of Entry tuples
+        self.parked: dict[int, list[Parked]] = {}
+        self.moves = itertools.count(-1, -1)
+
+    def set(self, delay: float, call: Callable[..., None], *args: Any) -> None:
+        """Call ``call(*args)`` after ``delay`` hours (negative delays count as zero).
+
+        A bound method is kept as its function and instance, so a pending alarm does not
+        hold a method object of its own.
+        """
+        env = self.env
+        function = getattr(call, "__func__", None)
+        if function is not None:
+            call, args = function, (call.__self__, *args)  # type: ignore[attr-defined]
+        when = env.now + max(delay, 0.0)
+        sequence = next(env._eid)
+        day = self._move_day(when)
+        if day * HOURS_PER_DAY <= env.now:
+            heapq.heappush(self.queue, (when, NORMAL, sequence, Alarm(call, args)))
+            return
+        parked = self.parked.get(day)
+        if parked is None:
+            parked = self.parked[day] = []
+            mover = Alarm(self._move, (day,))
+            heapq.heappush(self.queue, (day * HOURS_PER_DAY, URGENT, next(self.moves), mover))
+        parked.append((when, sequence, call, *args))  # one flat tuple while it waits
+
+    @staticmethod
+    def _move_day(when: float) -> int:
+        """The last day that starts strictly before ``when``."""
+        day = math.ceil(when / HOURS_PER_DAY) - 1
+        while day * HOURS_PER_DAY >= when:
+            day -= 1
+        return day
+
+    def _move(self, day: int) -> None:
+        queue = self.queue
+        for when, sequence, call, *args in self.parked.pop(day):
+            heapq.heappush(queue, (when, NORMAL, sequence, Alarm(call, tuple(args))))

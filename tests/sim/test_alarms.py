@@ -1,0 +1,71 @@
+"""Alarms fire exactly where SimPy Timeouts set at the same moments would.
+
+The same script of timers runs twice: once with plain Timeouts and callbacks, once with an
+AlarmClock (which parks alarms due after the current day). Ties at equal times, timers due
+exactly at midnight, and timers set from inside a running alarm must all come out in the
+same order, at the same times, with the same count of SimPy events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from sim.alarms import AlarmClock
+
+Setter = Callable[..., None]
+
+
+def _script(env: simpy.Environment, after: Setter, fired: list[tuple[str, float]]) -> None:
+    def ring(name: str) -> None:
+        fired.append((name, env.now))
+        if name == "b":  # set from inside a firing alarm: ties with "later-tie" below
+            after(100.0 - env.now, ring, "from-b")
+
+    def waker() -> Any:
+        yield env.timeout(30.0)
+        fired.append(("process", env.now))
+        after(70.0, ring, "later-tie")  # due at 100.0, set after "from-b" was set
+        yield env.timeout(18.0)  # a process event at 48.0, after the alarms set earlier
+        fired.append(("process", env.now))
+
+    def early() -> Any:
+        yield env.timeout(10.0)
+        yield env.timeout(38.0)  # due at 48.0, set before day 1's alarms entered the queue
+        fired.append(("early", env.now))
+
+    env.process(early())
+    after(48.0, ring, "a")
+    after(24.0, ring, "midnight")
+    after(5.0, ring, "soon")
+    env.process(waker())
+    after(48.0, ring, "b")
+    after(0.0, ring, "now")
+    after(-3.0, ring, "negative")
+    for day in range(1, 6):
+        after(day * 24.0 + 0.5, ring, f"day{day}")
+
+
+def _with_timeouts(env: simpy.Environment) -> Setter:
+    def after(delay: float, call: Callable[..., None], *args: Any) -> None:
+        env.timeout(max(delay, 0.0)).callbacks.append(lambda _: call(*args))
+
+    return after
+
+
+def test_alarms_fire_in_the_order_and_at_the_times_of_timeouts() -> None:
+    runs = []
+    for make in (_with_timeouts, lambda env: AlarmClock(env).set):
+        env = simpy.Environment()
+        fired: list[tuple[str, float]] = []
+        _script(env, make(env), fired)
+        env.run(until=200.0)
+        runs.append((fired, next(env._eid)))
+    (expected, expected_events), (got, got_events) = runs
+    assert got == expected
+    assert got_events == expected_events
+    assert [name for name, _ in got[:5]] == ["now", "negative", "soon", "midnight", "day1"]
+    assert [name for name, time in got if time == 48.0] == ["a", "b", "early", "process"]
+    assert ("from-b", 100.0) in got and ("later-tie", 100.0) in got
