@@ -8,12 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-import tomli_w
+from company_export import simulate_and_export
 
 from crm.backtest import Backtest, Figures, backtest, observe, prediction_interval
-from crm.export import export_crm
 from crm.reader import LeadRecord
-from leadops import api
 from leadops.cli import main
 from leadops.errors import InputError
 from policies import load_policy
@@ -28,23 +26,13 @@ HOLDOUT_DAY = 70
 def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dt.datetime]:
     """A 100-day export of a 0.4x baseline run, the scenario that made it, and a holdout.
 
-    Seasonality is flat: months the fit never saw cannot be known from the data, and this
-    history is meant to be fully explainable by the model.
+    See :mod:`company_export` for why seasonality is flat.
     """
     root = tmp_path_factory.mktemp("backtest")
-    company = load_scenario("baseline")
-    flat = "[" + ",".join(["1"] * 12) + "]"
-    overrides = [f"volume_scale={SCALE}", *(
-        f"teams.{name}.headcount={max(1, round(team.headcount * SCALE))}"
-        for name, team in company.teams.items()), *(
-        f"channels.{name}.seasonality={flat}" for name in company.channels)]
-    setup = api.prepare("baseline", None, overrides)
-    api.run_to_directory(setup, root / "run", replications=1, seed=3, days=DAYS, events=True)
-    export_crm(root / "run", root / "crm")
-    base = root / "company.toml"
-    base.write_text(tomli_w.dumps(setup.scenario.model_dump(mode="json", exclude_none=True)))
-    start = dt.datetime.combine(setup.scenario.start_date, dt.time())
-    return root / "crm" / "leads.csv", base, start + dt.timedelta(days=HOLDOUT_DAY)
+    company = simulate_and_export(root, scale=SCALE, days=DAYS, seed=3)
+    start = dt.datetime.combine(company.truth.start_date, dt.time())
+    return (company.crm / "leads.csv", company.scenario_file,
+            start + dt.timedelta(days=HOLDOUT_DAY))
 
 
 def run(leads: Path, base: Path, holdout: dt.datetime, activities: Path | None = None

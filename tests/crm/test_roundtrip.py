@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tomli_w
+from company_export import simulate_and_export
 
 from crm.calibrate import Calibration, calibrate
-from crm.export import export_crm
 from crm.fit import Estimate, decay_factors
 from leadops import api
 from scenarios import Scenario, load_scenario
@@ -38,20 +37,8 @@ SALES_TEAMS = ("telesales", "field", "key_account")
 def trip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Calibration, Path]:
     """The true scenario, its calibration from the model's own export, and the folder."""
     root = tmp_path_factory.mktemp("roundtrip")
-    company = load_scenario("baseline")
-    flat = "[" + ",".join(["1"] * 12) + "]"
-    overrides = [f"volume_scale={SCALE}", *(
-        f"teams.{name}.headcount={max(1, round(team.headcount * SCALE))}"
-        for name, team in company.teams.items()), *(
-        f"channels.{name}.seasonality={flat}" for name in company.channels)]
-    setup = api.prepare("baseline", None, overrides)
-    api.run_to_directory(setup, root / "run", replications=1, seed=SEED, days=DAYS,
-                         events=True)
-    export_crm(root / "run", root / "crm")
-    truth = setup.scenario
-    base = root / "company.toml"
-    base.write_text(tomli_w.dumps(truth.model_dump(mode="json", exclude_none=True)))
-    crm = root / "crm"
+    company = simulate_and_export(root, scale=SCALE, days=DAYS, seed=SEED)
+    truth, base, crm = company.truth, company.scenario_file, company.crm
     fitted = calibrate(crm / "leads.csv", base=load_scenario(str(base)), base_name="company",
                        activities=crm / "activities.csv", spend=crm / "spend.csv")
     (root / "calibrated.toml").write_text(fitted.toml, encoding="utf-8")
