@@ -34,7 +34,7 @@ class Lead:
         "via_sdr", "first_contact_at", "last_conversation_at", "attempts", "meetings",
         "touches", "recent_touches", "contact_rep", "contact_at", "harassed", "duplicated",
         "pool", "pool_stamp", "pooled_at", "cycles", "owners", "released_by", "released_at",
-        "reactivated", "draws", "last_touch_at", "progress_at", "assigned_at",
+        "reactivated", "last_touch_at", "progress_at", "assigned_at",
         "protected_until", "sla_deadline", "touched_since_assigned", "messages",
         "owner_deadline", "language", "recycled", "furthest",
     )
@@ -74,7 +74,6 @@ class Lead:
         self.released_by = -1
         self.released_at = 0.0
         self.reactivated = False
-        self.draws = 0
         self.last_touch_at = arrived_at
         self.progress_at = arrived_at
         self.assigned_at = arrived_at

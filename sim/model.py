@@ -208,14 +208,15 @@ class LeadModel:
         """
         factory = self.factories[self.channel_names[channel]]
         key, line, region, complexity, deal, propensity, score = drawn or factory.draw()
-        lead = Lead(self.tally.arrived, key, channel, self.env.now)
+        now, tally = self.env.now, self.tally
+        lead = Lead(tally.arrived, key, channel, now)
         lead.business_line, lead.region, lead.complexity = line, region, complexity
         lead.deal_size, lead.propensity, lead.score = deal, propensity, score
         lead.language = factory.draw_language()
         lead.grade = grade_of(score, self.policy.grading)
-        self.tally.arrived += 1
+        tally.arrived += 1
         self.live += 1
-        self.tally.add(self._day(), channel, line, LEADS, 1.0)
+        tally.add(int(now // HOURS_PER_DAY), channel, line, LEADS, 1.0)
         if self.log:
             self.record(lead, "arrived", f"score={score:.3f} "
                         f"complexity={COMPLEXITY_NAMES[complexity]} deal={deal!r}")

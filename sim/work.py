@@ -77,8 +77,9 @@ class Work:
         # settings that cannot change during the run, read once per rep
         absences = team.spec.absence_rate > 0
         prospects = team.spec.outbound_share > 0 and self.outbound >= 0
+        always_open, logged = calendar.always_open, self.model.log is not None
         while rep.active:
-            if not calendar.always_open and not calendar.is_open(env.now):
+            if not always_open and not calendar.is_open(env.now):
                 yield env.timeout(calendar.next_open(env.now) - env.now)
                 continue
             if absences and self.model.absent(rep):
@@ -97,12 +98,12 @@ class Work:
             started = env.now
             kind = self._start(rep, lead)
             hours = self._duration(team, lead, kind)
-            if self.model.log and started + hours >= self.model.horizon:
+            if logged and started + hours >= self.model.horizon:
                 self._record_touch(rep, lead, kind, started, "open")  # ends after the horizon
             yield env.timeout(hours)
             self._account_busy(rep, lead, hours)
             outcome = self._finish(rep, lead, kind)
-            if self.model.log:
+            if logged:
                 self._record_touch(rep, lead, kind, started, outcome)
         self.model.circulation.hand_over(rep)
 
@@ -318,7 +319,10 @@ class Work:
         lead.touches += 1
         lead.last_touch_at = now
         self.tally.touches += 1
-        over, first_time = self._over_limit(lead, now, previous)
+        if lead.touches == 1:  # a first touch keeps no list and cannot pass a limit
+            over = first_time = False
+        else:
+            over, first_time = self._over_limit(lead, now, previous)
         if rep is not None and not rep.team.is_sdr and not lead.duplicated:
             self._check_duplicate(lead, rep, now)
         if first_time and self.model.policy.circulation.block_harassed:
@@ -332,13 +336,12 @@ class Work:
     def _over_limit(self, lead: Lead, now: float, previous: float) -> tuple[bool, bool]:
         """Whether the lead is over the touch limit now, and whether for the first time.
 
-        A lead touched once keeps no list (``last_touch_at`` holds that touch); the list of
-        recent touches starts at the second, from ``previous``, the first touch's time.
+        Called from the second touch on. A lead touched once keeps no list
+        (``last_touch_at`` holds that touch); the list of recent touches starts at the
+        second, from ``previous``, the first touch's time.
         """
         recent = lead.recent_touches
         if recent is None:
-            if lead.touches == 1:
-                return False, False
             recent = lead.recent_touches = [previous]
         recent.append(now)
         if len(recent) <= self.touch_limit:

@@ -69,3 +69,25 @@ def test_alarms_fire_in_the_order_and_at_the_times_of_timeouts() -> None:
     assert [name for name, _ in got[:5]] == ["now", "negative", "soon", "midnight", "day1"]
     assert [name for name, time in got if time == 48.0] == ["a", "b", "early", "process"]
     assert ("from-b", 100.0) in got and ("later-tie", 100.0) in got
+
+
+def test_a_parked_day_keeps_times_and_sequence_numbers_in_typed_columns() -> None:
+    env = simpy.Environment()
+    clock = AlarmClock(env)
+    fired: list[tuple[str, float]] = []
+
+    def ring(name: str) -> None:
+        fired.append((name, env.now))
+
+    clock.set(40.0, ring, "x")  # due on day 1: parked under day 1 until that day begins
+    clock.set(30.0, ring, "y")  # due earlier on day 1, set later
+    clock.set(1.0, ring, "z")  # due today: straight into SimPy's queue
+    day = clock.parked[1]
+    assert len(day) == 2
+    assert (day.times.typecode, day.sequences.typecode) == ("d", "q")
+    assert list(day.times) == [40.0, 30.0]
+    assert list(day.sequences) == sorted(day.sequences)
+    assert [call[1:] for call in day.calls] == [("x",), ("y",)]
+    env.run(until=60.0)
+    assert fired == [("z", 1.0), ("y", 30.0), ("x", 40.0)]
+    assert not clock.parked
