@@ -124,19 +124,35 @@ class Circulation:
         if lead.pool is not pool or lead.pool_stamp != stamp:
             return
         now = self.env.now
-        day, limit = int(now // HOURS_PER_DAY), self.rules.daily_claim_limit
+        day = int(now // HOURS_PER_DAY)
         for team in self.model.floor:
             if team.is_sdr or not team.idle or not team.calendar.is_open(now):
                 continue  # off shift nobody on the team is available to be woken
-            for rep in team.idle:
-                # most idle reps have used up today's claims: ruled out before any call
-                if not rep.idle or (rep.claim_day == day and rep.claims >= limit):
-                    continue
-                if self._allowed(rep, lead) and self._may_claim(rep) \
-                        and self.model.available(rep):
-                    nudge(rep)
-                    self._tidy(team)
-                    return
+            if team.no_claimer == (day, team.went_idle):
+                continue  # nobody idle could claim today, and nobody has gone idle since
+            if self._wake_claimer(team, lead, day):
+                return
+
+    def _wake_claimer(self, team: Any, lead: Lead, day: int) -> bool:
+        """Wake the first idle rep of the team who may claim the lead; False if none may.
+
+        Reps who are busy or have used up today's claims are ruled out whatever the lead;
+        when every rep on the idle list is, the team is marked as having no claimer until
+        the day ends or another rep goes idle.
+        """
+        limit, for_any_lead = self.rules.daily_claim_limit, True
+        for rep in team.idle:
+            if not rep.idle or (rep.claim_day == day and rep.claims >= limit):
+                continue
+            for_any_lead = False
+            if self._allowed(rep, lead) and self._may_claim(rep) \
+                    and self.model.available(rep):
+                nudge(rep)
+                self._tidy(team)
+                return True
+        if for_any_lead:
+            team.no_claimer = (day, team.went_idle)
+        return False
 
     def _tidy(self, team: Any) -> None:
         if len(team.idle) > 2 * len(team.reps) + 8:

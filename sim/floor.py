@@ -109,6 +109,9 @@ class TeamFloor:
     ``candidates`` remembers, per kind of lead (region, language, complex), the reps who
     pass assignment's eligibility filters; it is emptied when the team changes or when the
     availability it was computed under (``candidate_state``) changes.
+
+    ``went_idle`` counts the reps who joined the idle list; with the day it tells the claim
+    offers whether the idle list has changed since it last held nobody able to claim.
     """
 
     def __init__(self, index: int, name: str, spec: Team, calendar: WorkCalendar):
@@ -122,6 +125,8 @@ class TeamFloor:
         self.hires = 0
         self.queues: dict[int, deque[Lead]] = {-1: deque()}
         self.idle: deque[Rep] = deque()
+        self.went_idle = 0
+        self.no_claimer: tuple[int, int] = (-1, -1)
         self.cursor = 0
         self.by_region: dict[int, list[Rep]] = {}
         self.by_uid: dict[int, Rep] = {}

@@ -93,6 +93,7 @@ class Work:
                 rep.idle = True
                 rep.wake = env.event()
                 team.idle.append(rep)
+                team.went_idle += 1
                 yield rep.wake
                 continue
             started = env.now

@@ -17,9 +17,13 @@ from typing import Any
 import pytest
 from tiny import CLOSERS, NEVER, SURE, Tiny, team
 
+from leadops import api
 from sim import pools
+from sim.circulation import Circulation
 from sim.leads import POOLED, Lead
+from sim.model import ModelOptions
 from sim.pools import Pool
+from sim.replication import run_replication
 
 PUBLIC = "public:core"
 LARGE = 100_000
@@ -521,3 +525,42 @@ def test_grand_and_blocked_pools_are_claimed_only_when_allowed(tmp_path: Path) -
     assert opened.moves("g")[:2] == [(1.0, "private:sales-1", "grand", "unreached"),
                                      (1.0, "grand", "private:sales-1", "claim")]
     assert not opened.model.pools[pools.BLOCKED].claimable
+
+
+def _replay_baseline(monkeypatch: pytest.MonkeyPatch, *, remember: bool
+                     ) -> tuple[list[tuple[str, int, int, bool]], dict[str, Any]]:
+    """The baseline for 20 days, with every claim offer's walk of a team's idle list
+    recorded; ``remember=False`` forgets each no-claimer mark at once."""
+    walks: list[tuple[str, int, int, bool]] = []
+    wake = Circulation._wake_claimer
+
+    def spy(self: Circulation, team: Any, lead: Any, day: int) -> bool:
+        woken = wake(self, team, lead, day)
+        marked = team.no_claimer == (day, team.went_idle)
+        walks.append((team.name, day, team.went_idle, marked))
+        if not remember:
+            team.no_claimer = (-1, -1)
+        return woken
+
+    monkeypatch.setattr(Circulation, "_wake_claimer", spy)
+    setup = api.prepare("baseline")
+    result = run_replication(setup.scenario, setup.policy, ModelOptions(seed=5, days=20))
+    monkeypatch.undo()
+    return walks, {"census": result.census, "moves": result.moves, "kpis": result.kpis}
+
+
+def test_offers_skip_a_team_whose_idle_reps_are_all_out_of_claims(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a walk finds every idle rep busy or out of today's claims, no offer walks that
+    team again until another rep goes idle or the day ends; the run is the same as one that
+    walks every time."""
+    walks, remembered = _replay_baseline(monkeypatch, remember=True)
+    marked_so_far: set[tuple[str, int, int]] = set()
+    for name, day, went_idle, marked in walks:
+        assert (name, day, went_idle) not in marked_so_far  # nobody new idle, same day
+        if marked:
+            marked_so_far.add((name, day, went_idle))
+    assert len(marked_so_far) > 50
+    walked_every_time, forgotten = _replay_baseline(monkeypatch, remember=False)
+    assert len(walked_every_time) > len(walks)
+    assert forgotten == remembered
