@@ -38,7 +38,6 @@ from sim.stats import t_quantile
 
 METRICS = ("leads", "won", "conversion_rate", "follow_up_rate", "revenue")
 RATES = ("conversion_rate", "follow_up_rate")
-HOURS_PER_DAY = 24.0
 WARMUP_DAYS = 60
 
 

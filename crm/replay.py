@@ -27,8 +27,6 @@ from scenarios import Scenario
 from scenarios.schema import COMPLEXITIES
 from sim.history import MISSING, History, HistoryBuilder
 
-HOURS_PER_DAY = 24.0
-
 
 @dataclass
 class Figures:

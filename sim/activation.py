@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from policies.schema import Campaign
 from sim import followup
+from sim.calendar import HOURS_PER_DAY
 from sim.leads import NEW, Lead, refined_score
 from sim.pools import GRAND, PUBLIC
 from sim.streams import OPT_OUT, RESCORE, RESPONSE, lead_uniform
@@ -20,7 +21,6 @@ from sim.streams import OPT_OUT, RESCORE, RESPONSE, lead_uniform
 if TYPE_CHECKING:
     from sim.model import LeadModel
 
-HOURS_PER_DAY = 24.0
 
 
 class Activation:

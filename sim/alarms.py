@@ -32,7 +32,7 @@ from typing import Any
 from simpy import Environment
 from simpy.events import NORMAL, URGENT
 
-HOURS_PER_DAY = 24.0
+from sim.calendar import HOURS_PER_DAY
 
 Call = tuple[Any, ...]  # (function, *arguments): what a parked alarm will call
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from policies.schema import GRADES
+from sim.calendar import HOURS_PER_DAY
 from sim.floor import Rep, dismiss, hire, nudge
 from sim.leads import IN_WORK, OPPORTUNITY, SCHEDULED, WAITING, Lead
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
@@ -24,7 +25,6 @@ from sim.streams import REVIEW, lead_uniform
 if TYPE_CHECKING:
     from sim.model import LeadModel
 
-HOURS_PER_DAY = 24.0
 RETRY_HOURS = 1.0  # a rule that finds its lead mid-call looks again this much later
 
 Check = Callable[[], bool]

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.schema import COMPLEXITIES, Channel, Scenario
+from sim.calendar import HOURS_PER_DAY
 from sim.streams import GOLDEN, MASK64, TO_UNIT, splitmix64
 
 MISSING = -1
 EPOCH = dt.datetime(1970, 1, 1)
-HOURS_PER_DAY = 24.0
 EDGE = 1e-6  # propensities stay inside (EDGE, 1 - EDGE), as for simulated leads
 
 # Per-lead draws of replayed leads use a purpose far from the model's own (sim.streams), so

@@ -24,7 +24,7 @@ from scenarios import Scenario
 from sim.activation import Activation
 from sim.alarms import AlarmClock
 from sim.arrivals import ArrivalProfile, arrival_times
-from sim.calendar import WorkCalendar
+from sim.calendar import HOURS_PER_DAY, WorkCalendar
 from sim.circulation import Circulation
 from sim.eventlog import EventLog
 from sim.floor import Rep, TeamFloor, build_floor, nudge, nudge_team
@@ -50,7 +50,6 @@ from sim.streams import ABSENCE, PATIENCE, Streams, lead_exponential, lead_unifo
 from sim.success import CustomerSuccessDesk
 from sim.work import Work
 
-HOURS_PER_DAY = 24.0
 COMPLEXITY_NAMES = ("low", "medium", "high")
 HIGH_COMPLEXITY = 2
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.schema import Monitoring, WarningRule
+from sim.calendar import HOURS_PER_DAY
 from sim.metrics import FOLLOWED_UP, LEADS, POOL_COLUMNS, WON
 
-HOURS_PER_DAY = 24.0
 PERIODS = ("daily", "weekly", "monthly")
 
 

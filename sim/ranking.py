@@ -12,12 +12,12 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from policies.assignment import RepRecord, pk_weights
+from sim.calendar import HOURS_PER_DAY
 from sim.floor import Rep
 
 if TYPE_CHECKING:
     from sim.model import LeadModel
 
-HOURS_PER_DAY = 24.0
 
 
 class PerformanceRanking:

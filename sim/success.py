@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.calendar import HOURS_PER_DAY
 from sim.leads import Lead
 from sim.metrics import REVENUE
 from sim.streams import REFERRAL, REPEAT, lead_exponential, lead_uniform
@@ -16,7 +17,6 @@ from sim.streams import REFERRAL, REPEAT, lead_exponential, lead_uniform
 if TYPE_CHECKING:
     from sim.model import LeadModel
 
-HOURS_PER_DAY = 24.0
 
 
 class CustomerSuccessDesk:

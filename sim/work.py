@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sim import followup
+from sim.calendar import HOURS_PER_DAY
 from sim.floor import Rep, TeamFloor, nudge, pop_due, pop_new, pop_queue, schedule
 from sim.leads import (
     CONTACTED,
@@ -37,7 +38,6 @@ from sim.streams import (
 if TYPE_CHECKING:
     from sim.model import LeadModel
 
-HOURS_PER_DAY = 24.0
 CLEAN, ATTEMPT, MEETING = range(3)
 TOUCH_KINDS = ("clean", "attempt", "meeting")
 

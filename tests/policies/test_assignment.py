@@ -21,10 +21,10 @@ from policies.assignment import LeadTraits, RepView, choose, choose_in_turn, eli
 from policies.schema import Assignment, Policy
 from scenarios import Scenario
 from scenarios.overrides import Override, apply_overrides
+from sim.calendar import HOURS_PER_DAY
 from sim.eventlog import read_csv_events
 from sim.model import LeadModel, ModelOptions
 
-HOURS_PER_DAY = 24.0
 ESTABLISHED = -365 * HOURS_PER_DAY
 ROOMY = 100
 

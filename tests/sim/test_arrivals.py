@@ -17,9 +17,9 @@ from sim.arrivals import (
     monthly_cost,
     response_leads_per_day,
 )
+from sim.calendar import HOURS_PER_DAY
 
 MONDAY = dt.date(2026, 1, 5)
-HOURS_PER_DAY = 24.0
 
 
 def _channel(**fields: Any) -> Channel:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import pytest
 
 from leadops import api
+from sim.calendar import HOURS_PER_DAY
 from sim.queueing import erlang_a, mmc_mean_wait, mmc_prob_wait_exceeds
 from sim.runs import RunResult
 from sim.stats import Interval, t_interval
@@ -36,7 +37,6 @@ SEED = 1
 REPLICATIONS = 10
 DAYS = 120
 DAYS_LIGHT_LOAD = 60
-HOURS_PER_DAY = 24.0
 
 # How narrow an interval must be for a comparison to mean something, relative to theory.
 MAX_RELATIVE_HALF_WIDTH = 0.2

@@ -32,7 +32,6 @@ from sim.leads import Lead
 from sim.model import LeadModel, ModelOptions
 from sim.runs import RunResult
 
-HOURS_PER_DAY = 24.0
 SURE = 0.999
 NEVER = 1e-9
 ALWAYS_OPEN = {"weekdays": [0, 1, 2, 3, 4, 5, 6], "start_hour": 0.0, "end_hour": 24.0}
