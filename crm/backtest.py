@@ -254,6 +254,8 @@ def _check(group: str, metric: str, observed: Figures, simulated: list[Figures],
                      "no data")
     low, high = prediction_interval(draws, fit_error)
     low = max(0.0, low)  # every figure here is a count, a sum of money or a share
+    if metric in RATES:
+        high = min(1.0, high)
     verdict = "credible" if low <= value <= high else \
         "model too low" if value > high else "model too high"
     return Check(group, metric, value, fmean(draws), low, high, verdict)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from company_export import simulate_and_export
 
-from crm.backtest import Backtest, Figures, backtest, observe, prediction_interval
+from crm.backtest import RATES, Backtest, Figures, _check, backtest, observe, prediction_interval
 from crm.reader import LeadRecord
 from leadops.cli import main
 from leadops.errors import InputError
@@ -60,6 +60,10 @@ def test_history_the_model_made_is_credible(history: tuple[Path, Path, dt.dateti
     # upper bound of 0.9258), as one in twenty histories the model made will.
     for metric in ("leads", "won", "conversion_rate", "revenue"):
         assert verdict(result, "all", metric) == "credible", result.verdict()
+    for check in result.checks:
+        if check.low is not None and check.high is not None:
+            assert check.low >= 0.0
+            assert check.metric not in RATES or check.high <= 1.0  # a share stays a share
 
 
 def test_volume_the_model_did_not_make_is_flagged(history: tuple[Path, Path, dt.datetime],
@@ -135,6 +139,17 @@ def test_prediction_interval_is_wider_than_the_confidence_interval() -> None:
     # a volume fitted from 100 leads adds a relative error of 0.1 to a mean of 12
     wide = prediction_interval([10.0, 12.0, 14.0], fit_error=0.1)
     assert wide[1] - 12 == pytest.approx(4.303 * (4 * 4 / 3 + 1.2**2) ** 0.5, abs=1e-3)
+
+
+def test_intervals_of_shares_stay_between_0_and_1() -> None:
+    """Few leads, followed up almost always: the raw interval would pass 100%."""
+    simulated = [Figures(leads=10.0, won=w, followed_up=f) for w, f in
+                 ((0.0, 10.0), (1.0, 9.0), (0.0, 10.0), (2.0, 8.0))]
+    observed = Figures(leads=10.0, won=0.0, followed_up=10.0)
+    follow_up = _check("all", "follow_up_rate", observed, simulated, 0.0)
+    assert follow_up.high == 1.0 and follow_up.verdict == "credible"
+    won = _check("all", "won", observed, simulated, 0.1)
+    assert won.low == 0.0 and won.high is not None and won.high > 1.0  # a count is no share
 
 
 def test_too_few_replications_are_refused(history: tuple[Path, Path, dt.datetime]) -> None:
