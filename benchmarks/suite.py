@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sim
 from benchmarks.measure import ChildConfig, ChildRun, Spread, run_child, spread
 from benchmarks.references import (
     ARRIVAL_RATE,
@@ -112,6 +113,10 @@ def queue_section(plan: Plan, report: Report) -> None:
         "simpy": lambda seed: simpy_mmc(horizon_hours, seed),
         "leadops": lambda seed: leadops_queue("mmc", plan.queue_days, seed)[0],
     }
+    report.figures["model_compiled"] = sim.compiled()
+    if not sim.compiled():
+        report.notes.append("the simulation modules run from source, not compiled: reinstall "
+                            "with pip install -e . (see setup.py) to time the compiled model")
     if ciw_available():
         runners["ciw"] = lambda seed: ciw_mmc(horizon_hours, seed)
     else:

@@ -92,6 +92,7 @@ def rows(plan: Plan) -> list[tuple[str, list[Row]]]:
             ("leadops mmc, customers/s", "leadops_mmc_customers_per_s", _rate),
             ("leadops / bare SimPy", "leadops_vs_simpy", _ratio),
             ("leadops / Ciw", "leadops_vs_ciw", _ratio),
+            ("leadops model compiled (mypyc)", "model_compiled", _ratio),
         ]),
         ("M/M/c accuracy (Erlang-C)", [
             ("leadops mean wait, hours", "mmc_wait_hours", _hours),

@@ -10,8 +10,6 @@ themselves, independently of the running counters.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import simpy
@@ -44,6 +42,7 @@ from sim.leads import (
 )
 from sim.metrics import LEADS, REVENUE, Tally
 from sim.metrics import WON as WON_COLUMN
+from sim.options import ModelOptions
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
 from sim.ranking import PerformanceRanking
 from sim.streams import ABSENCE, PATIENCE, Streams, lead_exponential, lead_uniform
@@ -52,18 +51,6 @@ from sim.work import Work
 
 COMPLEXITY_NAMES = ("low", "medium", "high")
 HIGH_COMPLEXITY = 2
-
-
-@dataclass(frozen=True)
-class ModelOptions:
-    """Run settings that are not part of the scenario or the policy."""
-
-    seed: int = 0
-    replication: int = 0
-    days: int | None = None
-    events: Path | None = None
-    events_header: bool = True
-    history: History | None = None  # replay real arrivals instead of simulating traffic
 
 
 class LeadModel:
