@@ -13,7 +13,6 @@ Set ``LEADOPS_PURE_PYTHON=1`` while installing to skip the compile altogether.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -23,15 +22,15 @@ ROOT = Path(__file__).resolve().parent
 
 
 def compiled_extensions() -> list:
-    if os.environ.get("LEADOPS_PURE_PYTHON", "") not in ("", "0"):
+    sys.path.insert(0, str(ROOT))
+    import sim  # the switch, the list of modules and the source hashes live with the package
+
+    if sim.pure_python_requested():
         return []
     try:
         from mypyc.build import mypycify
     except ImportError:
         return []
-    sys.path.insert(0, str(ROOT))
-    import sim  # the list of modules and the source hashes live with the package
-
     stamp = json.dumps(sim.source_hashes(), indent=1, sort_keys=True)
     (ROOT / "sim" / "_compiled.json").write_text(stamp + "\n", encoding="utf-8")
     extensions = mypycify([f"sim/{name}.py" for name in sim.COMPILED], opt_level="3")

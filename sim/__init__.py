@@ -65,8 +65,13 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, HERE / f"{name}.py")
 
 
+def pure_python_requested() -> bool:
+    """Whether ``LEADOPS_PURE_PYTHON`` asks for the sources (any value but empty or 0)."""
+    return os.environ.get("LEADOPS_PURE_PYTHON", "") not in ("", "0")
+
+
 def _choose_source() -> bool:
-    if os.environ.get("LEADOPS_PURE_PYTHON", "") not in ("", "0"):
+    if pure_python_requested():
         return True
     found = _extension_count()
     if found == 0:

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sources import ROOT, subprocess_env
 
 import sim
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def _leadops(*args: str, pure: bool, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, LEADOPS_PURE_PYTHON="1" if pure else "0")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, check=True)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=subprocess_env(pure=pure),
+                          capture_output=True, text=True, check=True)
 
 
 def test_the_pure_python_switch_imports_the_sources(tmp_path: Path) -> None:
