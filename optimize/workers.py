@@ -1,11 +1,12 @@
-"""Running the search: one process, or W worker processes on one shared study.
+"""Running the search: W workers on one shared study, this process and W - 1 others.
 
-Each worker opens the storage itself, builds its own TPE sampler seeded with the study seed
-plus its index, and runs one trial at a time while the budget has room. The budget is
-counted in the storage, so workers started by different commands (on other machines, with a
-database) share it; a worker that starts a trial after the last slot was taken marks it
-failed as ``surplus`` before running anything. Threads (Optuna's ``n_jobs``) are never used:
-the simulation holds the interpreter lock.
+The command's own process is worker 0, so a search of W workers starts W - 1 processes and
+none of them sits idle. Each worker opens the storage itself, builds its own TPE sampler
+seeded with the study seed plus its index, and runs one trial at a time while the budget
+has room. The budget is counted in the storage, so workers started by different commands
+(on other machines, with a database) share it; a worker that starts a trial after the last
+slot was taken marks it failed as ``surplus`` before running anything. Threads (Optuna's
+``n_jobs``) are never used: the simulation holds the interpreter lock.
 
 A worker process whose parent dies stops at once; its running trial is recovered when the
 study is opened again.
@@ -21,6 +22,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +106,11 @@ def _callback(finished: Finished) -> Callable[[optuna.Study, FrozenTrial], None]
 
 def run_search(ref: StudyRef, problem: Problem, search: Search, workers: int,
                finished: Finished | None = None) -> None:
-    """The whole search: in this process when ``workers`` is 1, else in W processes."""
+    """The whole search: this process is worker 0, and ``workers - 1`` processes join it.
+
+    Every trial that finishes, whoever ran it, is reported to ``finished`` once: after each
+    of this process's own trials, and while it waits for the other workers at the end.
+    """
     if workers <= 1:
         work(ref, problem, search, 0, finished)
         return
@@ -112,17 +118,35 @@ def run_search(ref: StudyRef, problem: Problem, search: Search, workers: int,
     errors = context.SimpleQueue()
     processes = [context.Process(target=_worker_main, args=(ref, problem, search, i, errors),
                                  name=f"leadops-worker-{i}", daemon=True)
-                 for i in range(workers)]
+                 for i in range(1, workers)]
+    study = load(ref, search, problem.seed)
+    reporter = Reporter(finished, study.get_trials(deepcopy=False))
     try:
         for process in processes:
             process.start()
-        _watch(ref, search, problem.seed, processes, finished)
+        work(ref, problem, search, 0, reporter.report)
+        _watch(study, processes, reporter)
     finally:
         for process in processes:
             if process.is_alive():
                 process.terminate()
             process.join()
     _raise_failures(processes, errors, ref)
+
+
+class Reporter:
+    """Reports each trial that finished after the search began, once."""
+
+    def __init__(self, finished: Finished | None, trials: Sequence[FrozenTrial]):
+        self.finished = finished
+        self.seen = {trial.number for trial in trials if trial.state.is_finished()}
+
+    def report(self, _: FrozenTrial | None, trials: Sequence[FrozenTrial]) -> None:
+        for trial in trials:
+            if trial.state.is_finished() and trial.number not in self.seen:
+                self.seen.add(trial.number)
+                if self.finished is not None:
+                    self.finished(trial, trials)
 
 
 def _worker_main(ref: StudyRef, problem: Problem, search: Search, index: int,
@@ -149,23 +173,15 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="leadops-parent-watch", daemon=True).start()
 
 
-def _watch(ref: StudyRef, search: Search, seed: int,
-           processes: Sequence[multiprocessing.process.BaseProcess],
-           finished: Finished | None) -> None:
-    """Poll the storage for finished trials while workers run, reporting each once."""
-    study = load(ref, search, seed)
-    seen = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
+def _watch(study: optuna.Study, processes: Sequence[multiprocessing.process.BaseProcess],
+           reporter: Reporter) -> None:
+    """Report finished trials while the other workers run; return as soon as all stopped."""
     while True:
-        running = any(process.is_alive() for process in processes)
-        trials = study.get_trials(deepcopy=False)
-        for trial in trials:
-            if trial.state.is_finished() and trial.number not in seen:
-                seen.add(trial.number)
-                if finished is not None:
-                    finished(trial, trials)
-        if not running:
+        alive = [process.sentinel for process in processes if process.is_alive()]
+        reporter.report(None, study.get_trials(deepcopy=False))
+        if not alive:
             return
-        time.sleep(POLL_SECONDS)
+        wait(alive, timeout=POLL_SECONDS)
 
 
 def _raise_failures(processes: Sequence[multiprocessing.process.BaseProcess], errors: Any,

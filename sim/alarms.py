@@ -18,6 +18,14 @@ sequence numbers of their own and change no state of the model.
 A parked day keeps its alarms in columns (:class:`ParkedDay`): the due times and sequence
 numbers in typed arrays, 8 bytes each instead of a float and an int object, and the calls
 as flat (function, *arguments) tuples.
+
+Most rule timers lapse before they are due: the lead was touched, moved to another owner or
+left the pool, and the timer will do nothing when it rings. A caller may say how to tell
+that an alarm of a given function has lapsed for good (:meth:`AlarmClock.lapse_when`); the
+clock then drops lapsed parked alarms whenever the parked count has grown by half since the
+last sweep, so each alarm is looked at a few times on average and lapsed timers do not pile
+up in memory. Dropping an alarm that would have done nothing changes neither the order of
+play nor the count of SimPy events, which counts sequence numbers handed out.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import itertools
 import math
 from array import array
 from collections.abc import Callable
+from types import BuiltinMethodType, ModuleType
 from typing import Any
 
 from simpy import Environment
@@ -35,6 +44,9 @@ from simpy.events import NORMAL, URGENT
 from sim.calendar import HOURS_PER_DAY
 
 Call = tuple[Any, ...]  # (function, *arguments): what a parked alarm will call
+Lapsed = Callable[..., bool]  # takes an alarm's (function's) arguments: has it lapsed?
+SWEEP_FLOOR = 4096  # no sweep while fewer alarms than this are parked
+SWEEP_GROWTH = 1.5  # sweep again when the parked count has grown by half
 
 
 class Alarm:
@@ -74,6 +86,38 @@ class ParkedDay:
     def __len__(self) -> int:
         return len(self.calls)
 
+    def drop_lapsed(self, lapses: dict[Any, Lapsed]) -> None:
+        """Forget the alarms whose function has a lapse test that says they lapsed."""
+        keep = [index for index, call in enumerate(self.calls) if not _lapsed(call, lapses)]
+        if len(keep) == len(self.calls):
+            return
+        times, sequences, calls = self.times, self.sequences, self.calls
+        self.times = array("d", [times[index] for index in keep])
+        self.sequences = array("q", [sequences[index] for index in keep])
+        self.calls = [calls[index] for index in keep]
+
+
+def _lapsed(call: Call, lapses: dict[Any, Lapsed]) -> bool:
+    lapsed = lapses.get(call[0])
+    return lapsed is not None and lapsed(*call[1:])
+
+
+def unbound(call: Callable[..., Any]) -> tuple[Any, Any]:
+    """(function, instance) of a bound method, else (call, None).
+
+    A pending alarm then holds a function shared by every alarm instead of a bound method of
+    its own. Compiled classes bind methods as builtin methods, whose shared form is the
+    class's method descriptor.
+    """
+    function = getattr(call, "__func__", None)
+    if function is not None:
+        return function, call.__self__  # type: ignore[attr-defined]
+    if isinstance(call, BuiltinMethodType):
+        owner = call.__self__
+        if owner is not None and not isinstance(owner, ModuleType):
+            return getattr(type(owner), call.__name__), owner
+    return call, None
+
 
 class AlarmClock:
     """Sets alarms for one simulation; see the module docstring for the parked days."""
@@ -83,6 +127,17 @@ class AlarmClock:
         self.queue: list[Any] = env._queue  # SimPy's event queue, a heap of Entry tuples
         self.parked: dict[int, ParkedDay] = {}
         self.moves = itertools.count(-1, -1)
+        self.lapses: dict[Any, Lapsed] = {}
+        self.waiting = 0  # alarms parked now
+        self.sweep_above = SWEEP_FLOOR
+
+    def lapse_when(self, call: Callable[..., None], lapsed: Lapsed) -> None:
+        """Let parked alarms of ``call`` be dropped once ``lapsed`` says so.
+
+        ``lapsed`` takes the alarm's arguments (for a method, the instance first) and must
+        say True only of an alarm that would do nothing when due, and stay True from then on.
+        """
+        self.lapses[unbound(call)[0]] = lapsed
 
     def set(self, delay: float, call: Callable[..., None], *args: Any) -> None:
         """Call ``call(*args)`` after ``delay`` hours (negative delays count as zero).
@@ -91,9 +146,9 @@ class AlarmClock:
         hold a method object of its own.
         """
         env = self.env
-        function = getattr(call, "__func__", None)
-        if function is not None:
-            call, args = function, (call.__self__, *args)  # type: ignore[attr-defined]
+        function, instance = unbound(call)
+        if instance is not None:
+            call, args = function, (instance, *args)
         when = env.now + max(delay, 0.0)
         sequence = next(env._eid)
         day = self._move_day(when)
@@ -106,6 +161,17 @@ class AlarmClock:
             mover = Alarm(self._move, (day,))
             heapq.heappush(self.queue, (day * HOURS_PER_DAY, URGENT, next(self.moves), mover))
         parked.add(when, sequence, (call, *args))
+        self.waiting += 1
+        if self.waiting > self.sweep_above:
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Drop the lapsed parked alarms now, and set the count that calls the next sweep."""
+        if self.lapses:
+            for parked in self.parked.values():
+                parked.drop_lapsed(self.lapses)
+        self.waiting = sum(len(parked) for parked in self.parked.values())
+        self.sweep_above = max(SWEEP_FLOOR, int(self.waiting * SWEEP_GROWTH))
 
     @staticmethod
     def _move_day(when: float) -> int:
@@ -117,6 +183,7 @@ class AlarmClock:
 
     def _move(self, day: int) -> None:
         queue, parked = self.queue, self.parked.pop(day)
+        self.waiting -= len(parked)
         for when, sequence, call in zip(parked.times, parked.sequences, parked.calls,
                                         strict=True):
             heapq.heappush(queue, (when, NORMAL, sequence, Alarm(call[0], call[1:])))

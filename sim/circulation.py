@@ -56,6 +56,12 @@ class Circulation:
         self.progress_days = {grade: self.rules.no_progress_for(grade) for grade in GRADES}
         self.offers = self.rules.daily_claim_limit > 0
         self.sla_working = self.rules.sla_clock == "working"
+        clock = model.alarms
+        for rule in (self._sla_due, self._protection_due, self._follow_up_due,
+                     self._progress_due):
+            clock.lapse_when(rule, Circulation._ownership_ended)
+        for offer in (self._unclaimed_due, self._offer):
+            clock.lapse_when(offer, Circulation._stay_ended)
 
     def start(self) -> None:
         env, scenario = self.env, self.model.scenario
@@ -190,6 +196,15 @@ class Circulation:
     def _owned(self, lead: Lead, rep: Rep, since: float) -> bool:
         return lead.owner is rep and lead.assigned_at == since
 
+    def _ownership_ended(self, lead: Lead, rep: Rep, since: float) -> bool:
+        """The ownership that began at ``since`` is over for good: a later ownership, even by
+        the same rep, begins later."""
+        return since < self.env.now and not self._owned(lead, rep, since)
+
+    def _stay_ended(self, lead: Lead, pool: Pool, stamp: int) -> bool:
+        """The lead left the pool stay numbered ``stamp``; stamps are never reused."""
+        return lead.pool is not pool or lead.pool_stamp != stamp
+
     def _exempt(self, lead: Lead) -> bool:
         return self.rules.exempt_opportunities and lead.stage >= OPPORTUNITY
 
@@ -197,6 +212,7 @@ class Circulation:
         """The owner's first touch: count an SLA breach if it came after the deadline."""
         if self.env.now > lead.owner_deadline:
             self._breach(lead)
+        lead.owner_deadline = math.inf  # met or counted: no one reads it again this ownership
 
     def _breach(self, lead: Lead) -> None:
         lead.owner_deadline = math.inf

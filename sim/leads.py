@@ -8,6 +8,7 @@ attribute stream, which keeps them identical under every policy.
 from __future__ import annotations
 
 import math
+from array import array
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Lead:
         self.attempts = 0
         self.meetings = 0
         self.touches = 0
-        self.recent_touches: list[float] | None = None
+        self.recent_touches: array[float] | None = None
         self.contact_rep = -1  # uid of the rep who last contacted the lead, -1 for none
         self.contact_at = 0.0
         self.harassed = False

@@ -8,6 +8,7 @@ spends a share of its time on it. Outcomes are drawn from per-lead counter-based
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING, Any
 
 from sim import followup
@@ -338,16 +339,17 @@ class Work:
         """Whether the lead is over the touch limit now, and whether for the first time.
 
         Called from the second touch on. A lead touched once keeps no list
-        (``last_touch_at`` holds that touch); the list of recent touches starts at the
-        second, from ``previous``, the first touch's time.
+        (``last_touch_at`` holds that touch); the recent touches (a typed array, 8 bytes a
+        touch) start at the second, from ``previous``, the first touch's time.
         """
         recent = lead.recent_touches
         if recent is None:
-            recent = lead.recent_touches = [previous]
+            recent = lead.recent_touches = array("d", (previous,))
         recent.append(now)
         if len(recent) <= self.touch_limit:
             return False, False
-        recent = [t for t in recent if t > now - self.touch_window][-(self.touch_limit + 1):]
+        cutoff = now - self.touch_window
+        recent = array("d", [t for t in recent if t > cutoff][-(self.touch_limit + 1):])
         lead.recent_touches = recent
         over = len(recent) > self.touch_limit
         first_time = over and not lead.harassed

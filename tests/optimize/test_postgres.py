@@ -32,7 +32,7 @@ def test_two_workers_complete_every_trial_once_and_never_show_the_password(
     secret = password(URL)
     study = f"leadops-test-{uuid.uuid4().hex[:8]}"
     command = [*leadops_command(), "optimize", "mmc_patience", "--space", str(STAFFING_SPACE),
-               "--set", REP_COST, "--days", "30", "--trials", "8", "--workers", "2",
+               "--set", REP_COST, "--days", "160", "--trials", "8", "--workers", "2",
                "--final-replications", "2", "--storage", URL, "--study", study,
                "-o", str(tmp_path)]
 

@@ -25,7 +25,7 @@ def load(out: Path) -> optuna.Study:
 
 
 def test_two_workers_share_the_budget_of_one_journal(tmp_path: Path) -> None:
-    optimize(staffing_plan(workers=2, trials=10, days=40, search_only=True, out=tmp_path))
+    optimize(staffing_plan(workers=2, trials=10, days=160, search_only=True, out=tmp_path))
 
     trials = load(tmp_path).get_trials()
     counted = [t for t in trials if counts(t)]

@@ -91,3 +91,75 @@ def test_a_parked_day_keeps_times_and_sequence_numbers_in_typed_columns() -> Non
     env.run(until=60.0)
     assert fired == [("z", 1.0), ("y", 30.0), ("x", 40.0)]
     assert not clock.parked
+
+
+class Follower:
+    """Alarms of a method: ``check(ticket)`` does something only while ``ticket`` is open."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.open: set[int] = set()
+        self.fired: list[tuple[int, float]] = []
+
+    def check(self, ticket: int) -> None:
+        if ticket in self.open:
+            self.fired.append((ticket, self.env.now))
+
+    def closed(self, ticket: int) -> bool:
+        return ticket not in self.open
+
+
+def _play_tickets(lapsing: bool) -> tuple[Follower, AlarmClock, int, int]:
+    """20,000 tickets over eight days, each with an alarm a week ahead; most close the next
+    day."""
+    env = simpy.Environment()
+    clock = AlarmClock(env)
+    follower = Follower(env)
+    if lapsing:
+        clock.lapse_when(follower.check, Follower.closed)
+    most_parked = 0
+
+    def open_and_close() -> Any:
+        for ticket in range(20_000):
+            follower.open.add(ticket)
+            clock.set(24.0 * 7 + ticket % 5, follower.check, ticket)
+            if ticket % 10:
+                clock.set(24.0, follower.open.discard, ticket)
+            yield env.timeout(0.01)
+
+    def census() -> Any:
+        nonlocal most_parked
+        while True:
+            most_parked = max(most_parked, sum(len(day) for day in clock.parked.values()))
+            yield env.timeout(6.0)
+
+    env.process(open_and_close())
+    env.process(census())
+    env.run(until=24.0 * 60)
+    return follower, clock, most_parked, next(env._eid)
+
+
+def test_lapsed_alarms_are_dropped_without_changing_the_play() -> None:
+    kept, _, kept_most, kept_events = _play_tickets(lapsing=False)
+    dropped, clock, dropped_most, dropped_events = _play_tickets(lapsing=True)
+
+    assert dropped.fired == kept.fired
+    assert len(dropped.fired) == 2_000  # one ticket in ten stays open
+    assert dropped_events == kept_events
+    assert kept_most > 15_000
+    assert dropped_most < kept_most / 2
+    assert not clock.parked and clock.waiting == 0
+
+
+def test_a_method_alarm_holds_the_shared_function_not_a_bound_method() -> None:
+    env = simpy.Environment()
+    clock = AlarmClock(env)
+    follower = Follower(env)
+    follower.open.add(7)
+    clock.set(30.0, follower.check, 7)
+    call = clock.parked[1].calls[0]
+    assert call[1:] == (follower, 7)
+    assert call[0] is clock.parked[1].calls[0][0]
+    assert not hasattr(call[0], "__self__") or call[0].__self__ is not follower
+    env.run(until=40.0)
+    assert follower.fired == [(7, 30.0)]

@@ -562,3 +562,30 @@ def test_rebalancing_that_never_finds_a_full_rep_changes_nothing() -> None:
     assert moves(idle, "admin_transfer") == 0
     assert [r.kpis for r in idle.replications] == [r.kpis for r in base.replications]
     assert [r.moves for r in idle.replications] == [r.moves for r in base.replications]
+
+
+def _baseline_play(*, drop_lapsed: bool) -> tuple[dict[str, Any], dict[str, int], int]:
+    from leadops import api
+    from sim.model import LeadModel, ModelOptions
+
+    setup = api.prepare("baseline", None, ["volume_scale=3"])
+    model = LeadModel(setup.scenario, setup.policy, ModelOptions(seed=11, days=45))
+    if not drop_lapsed:
+        model.alarms.lapses = {}
+    model.run()
+    model.alarms.sweep()
+    tally = model.tally
+    outcome = {"won": tally.won, "claims": tally.claims, "moves": dict(tally.moves),
+               "breaches": tally.sla_breaches, "lost": dict(tally.lost)}
+    parked = sum(len(day) for day in model.alarms.parked.values())
+    return outcome, model.census(), parked
+
+
+def test_dropping_lapsed_rule_timers_changes_nothing_but_memory() -> None:
+    kept, kept_census, kept_parked = _baseline_play(drop_lapsed=False)
+    dropped, dropped_census, dropped_parked = _baseline_play(drop_lapsed=True)
+
+    assert dropped == kept
+    assert dropped_census == kept_census
+    assert kept["claims"] > 0 and kept["moves"]
+    assert dropped_parked < 0.9 * kept_parked
