@@ -6,16 +6,18 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import optuna
 import pytest
 from optimize_problems import REP_COST, STAFFING_SPACE, leadops_command, staffing_plan
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from optimize.objective import counts
 from optimize.storage import JOURNAL_NAME, open_storage
 from optimize.study import optimize
+from optimize.watch import Watcher
 
 STUDY = "staffing-mmc_patience"
 
@@ -24,10 +26,21 @@ def load(out: Path) -> optuna.Study:
     return optuna.load_study(study_name=STUDY, storage=open_storage(None, out))
 
 
+class Recorder(Watcher):
+    def __init__(self) -> None:
+        self.reported: list[int] = []
+
+    def trial(self, trial: FrozenTrial, trials: Sequence[FrozenTrial]) -> None:
+        self.reported.append(trial.number)
+
+
 def test_two_workers_share_the_budget_of_one_journal(tmp_path: Path) -> None:
-    optimize(staffing_plan(workers=2, trials=10, days=160, search_only=True, out=tmp_path))
+    recorder = Recorder()
+    optimize(staffing_plan(workers=2, trials=10, days=160, search_only=True, out=tmp_path),
+             recorder)
 
     trials = load(tmp_path).get_trials()
+    assert sorted(recorder.reported) == [t.number for t in trials if t.state.is_finished()]
     counted = [t for t in trials if counts(t)]
     assert len(counted) == 10
     assert all(t.state == TrialState.COMPLETE for t in counted)
