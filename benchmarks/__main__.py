@@ -39,7 +39,7 @@ SECTIONS: list[Section] = [
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true",
-                        help="fewer repetitions and shorter horizons (about 2 minutes)")
+                        help="fewer repetitions and shorter horizons (about 5 minutes on 2 cores)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="also write every figure to FILE as JSON")
     return parser.parse_args(argv)
@@ -51,7 +51,11 @@ def run(plan: Plan) -> tuple[Report, float]:
     started = time.perf_counter()
     for number, (title, section) in enumerate(SECTIONS, start=1):
         print(f"[{number}/{len(SECTIONS)}] {title} ...", file=sys.stderr, flush=True)
+        section_started = time.perf_counter()
         section(plan, report)
+        seconds = time.perf_counter() - section_started
+        report.section_seconds[title] = round(seconds, 1)
+        print(f"      {seconds:.0f} s", file=sys.stderr, flush=True)
     return report, time.perf_counter() - started
 
 
@@ -66,6 +70,7 @@ def payload(report: Report, plan: Plan, mode: str, wall_seconds: float) -> dict[
         "mode": mode,
         "plan": asdict(plan),
         "wall_seconds": round(wall_seconds, 1),
+        "section_seconds": report.section_seconds,
         "machine": machine_info(),
     }
 

@@ -69,6 +69,7 @@ class Report:
     figures: dict[str, Figure] = field(default_factory=dict)
     spreads: dict[str, Spread] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    section_seconds: dict[str, float] = field(default_factory=dict)
 
     def put(self, key: str, values: list[float]) -> None:
         summary = spread(values)
