@@ -45,18 +45,28 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(plan: Plan) -> tuple[Report, float]:
-    """Every section in turn; progress goes to stderr, so stdout holds only the table."""
+Progress = Callable[[str], None]
+
+
+def run(plan: Plan, progress: Progress | None = None) -> tuple[Report, float]:
+    """Every section in turn, each timed; ``progress`` hears of each as it starts and ends."""
     report = Report()
     started = time.perf_counter()
     for number, (title, section) in enumerate(SECTIONS, start=1):
-        print(f"[{number}/{len(SECTIONS)}] {title} ...", file=sys.stderr, flush=True)
+        if progress is not None:
+            progress(f"[{number}/{len(SECTIONS)}] {title} ...")
         section_started = time.perf_counter()
         section(plan, report)
         seconds = time.perf_counter() - section_started
         report.section_seconds[title] = round(seconds, 1)
-        print(f"      {seconds:.0f} s", file=sys.stderr, flush=True)
+        if progress is not None:
+            progress(f"      {seconds:.0f} s")
     return report, time.perf_counter() - started
+
+
+def _to_stderr(line: str) -> None:
+    """Progress goes to stderr, so stdout holds only the table."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def payload(report: Report, plan: Plan, mode: str, wall_seconds: float) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def payload(report: Report, plan: Plan, mode: str, wall_seconds: float) -> dict[
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     plan, mode = (QUICK, "quick") if args.quick else (FULL, "full")
-    report, wall_seconds = run(plan)
+    report, wall_seconds = run(plan, _to_stderr)
 
     print(render(report, plan))
     for note in report.notes:
