@@ -81,9 +81,13 @@ def load(ref: StudyRef, search: Search, seed: int) -> optuna.Study:
 
 
 def work(ref: StudyRef, problem: Problem, search: Search, index: int,
-         finished: Finished | None = None) -> None:
-    """One worker: trials one at a time while the budget has room or retries wait."""
-    study = load(ref, search, problem.seed + index)
+         finished: Finished | None = None, study: optuna.Study | None = None) -> None:
+    """One worker: trials one at a time while the budget has room or retries wait.
+
+    ``study``, when given, is the study already opened with this worker's sampler seed.
+    """
+    if study is None:
+        study = load(ref, search, problem.seed + index)
     objective = TrialObjective(problem, search)
     callbacks = [_callback(finished)] if finished is not None else None
     while _room(study.get_trials(deepcopy=False), search.trials):
@@ -124,7 +128,7 @@ def run_search(ref: StudyRef, problem: Problem, search: Search, workers: int,
     try:
         for process in processes:
             process.start()
-        work(ref, problem, search, 0, reporter.report)
+        work(ref, problem, search, 0, reporter.report, study)
         _watch(study, processes, reporter)
     finally:
         for process in processes:
