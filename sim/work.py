@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 CLEAN, ATTEMPT, MEETING = range(3)
 TOUCH_KINDS = ("clean", "attempt", "meeting")
+RING_BLOCK = 1024  # leads whose touch rings are added to the array at a time
 
 
 class Work:
@@ -59,6 +60,7 @@ class Work:
         experience = model.scenario.experience
         self.touch_window = experience.touch_window_days * HOURS_PER_DAY
         self.touch_limit = experience.touch_limit
+        self.touch_ring = array("d")  # each lead's last touch times; see _over_limit
         self.opt_out_chance = experience.opt_out_per_excess_touch
         self.duplicate_window = experience.duplicate_window_days * HOURS_PER_DAY
         self.outbound = next((i for i, c in enumerate(model.scenario.channels.values())
@@ -231,7 +233,7 @@ class Work:
     def _attempt(self, rep: Rep, lead: Lead) -> None:
         """A contact attempt: maybe a conversation, maybe qualification."""
         lead.attempts += 1
-        counter = lead.cycles * 64 + lead.attempts
+        counter = int(lead.cycles) * 64 + int(lead.attempts)
         if lead_uniform(lead.key, CONNECT, counter) >= rep.team.spec.connect_rate:
             if self.model.log:
                 self.model.record(lead, "attempt", "no_answer")
@@ -253,7 +255,7 @@ class Work:
         lead.stage = max(lead.stage, CONTACTED)
         self.tally.reached(lead, CONTACTED, self.model._day())
         lead.last_conversation_at = now
-        if lead_uniform(lead.key, ADVANCE, lead.cycles * 8) >= chance:
+        if lead_uniform(lead.key, ADVANCE, int(lead.cycles) * 8) >= chance:
             if self.model.log:
                 self.model.record(lead, "attempt", "not_ready")
             self.model.release(lead, "not_ready")
@@ -269,7 +271,7 @@ class Work:
         """A sales-cycle meeting: it may not happen; if it does, the deal moves or dies."""
         model, spec = self.model, rep.team.spec
         lead.meetings += 1
-        show = lead_uniform(lead.key, SHOW, lead.stage * 64 + lead.meetings)
+        show = lead_uniform(lead.key, SHOW, int(lead.stage) * 64 + int(lead.meetings))
         if show >= spec.meeting_show_rate:
             if lead.meetings >= self.meeting_attempts:
                 model.lose(lead, "went_dark")
@@ -338,20 +340,22 @@ class Work:
     def _over_limit(self, lead: Lead, now: float, previous: float) -> tuple[bool, bool]:
         """Whether the lead is over the touch limit now, and whether for the first time.
 
-        Called from the second touch on. A lead touched once keeps no list
-        (``last_touch_at`` holds that touch); the recent touches (a typed array, 8 bytes a
-        touch) start at the second, from ``previous``, the first touch's time.
+        Called from the second touch on. More than ``limit`` touches inside the window means
+        the touch ``limit`` places before this one fell inside it, so each lead needs only
+        its last ``limit`` touch times: a ring of ``limit`` slots in one typed array for the
+        whole model, at ``lead.id * limit``, where touch ``n`` writes slot ``(n - 1) % limit``
+        after reading the touch it replaces. The first touch, whose time ``previous`` holds,
+        enters the ring at the second.
         """
-        recent = lead.recent_touches
-        if recent is None:
-            recent = lead.recent_touches = array("d", (previous,))
-        recent.append(now)
-        if len(recent) <= self.touch_limit:
-            return False, False
-        cutoff = now - self.touch_window
-        recent = array("d", [t for t in recent if t > cutoff][-(self.touch_limit + 1):])
-        lead.recent_touches = recent
-        over = len(recent) > self.touch_limit
+        limit, count = self.touch_limit, int(lead.touches)
+        ring, base = self.touch_ring, int(lead.id) * limit
+        if count == 2:
+            if len(ring) < base + limit:
+                ring.frombytes(bytes(8 * max(base + limit - len(ring), RING_BLOCK * limit)))
+            ring[base] = previous
+        slot = base + (count - 1) % limit
+        over = count > limit and ring[slot] > now - self.touch_window
+        ring[slot] = now
         first_time = over and not lead.harassed
         if first_time:
             lead.harassed = True
