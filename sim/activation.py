@@ -82,7 +82,7 @@ class Activation:
         chance = self.facts.opt_out_rate
         if lead.harassed:
             chance = min(1.0, chance * self.facts.harassed_opt_out_multiplier)
-        if lead_uniform(lead.key, OPT_OUT, 100_000 + lead.messages) < chance:
+        if lead_uniform(lead.key, OPT_OUT, 100_000 + int(lead.messages)) < chance:
             self.model.circulation.block(lead, "opted_out")
             return True
         return False
