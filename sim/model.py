@@ -10,6 +10,7 @@ themselves, independently of the running counters.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from typing import Any
 
 import simpy
@@ -505,7 +506,7 @@ class LeadModel:
         for pool in self.pools.values():
             for lead in pool.members.values():
                 self.tally.pool_hours[pool.kind] += self.horizon - lead.pooled_at
-        for lead in self._live_leads().values():
+        for lead in self._live_leads():
             self.tally.finished(lead)
         sizes = self.pool_sizes()
         self.tally.record_pools(self.days - 1, sizes)  # the horizon's own end-of-day census
@@ -516,12 +517,18 @@ class LeadModel:
                                     for team in self.floor if not team.is_sdr}
         self.tally.pk_active = self.ranking.active
 
-    def _live_leads(self) -> dict[int, Lead]:
-        """Leads in work and in pools, found by walking every queue and pool."""
-        seen = self._leads_in_work()
+    def _live_leads(self) -> Iterator[Lead]:
+        """Leads in work, then pooled leads, each once, found by walking every queue and pool.
+
+        The pooled leads are not gathered into one mapping first: at the end of a long run
+        they are most of the live leads, and such a mapping was the run's peak of memory.
+        """
+        in_work = self._leads_in_work()
+        yield from in_work.values()
         for pool in self.pools.values():
-            seen.update(pool.members)
-        return seen
+            for lead_id, lead in pool.members.items():
+                if lead_id not in in_work:
+                    yield lead
 
     def _leads_in_work(self) -> dict[int, Lead]:
         seen: dict[int, Lead] = {}
