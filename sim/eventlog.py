@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ class EventLog:
         self._writer: Any = None
         self._file: Any = None
         if not self.parquet:
-            self._file = gzip.open(path, "wt", encoding="utf-8", newline="", compresslevel=3)
+            # No timestamp in the gzip header, so the same run writes the same bytes.
+            packed = gzip.GzipFile(path, "wb", compresslevel=3, mtime=0)
+            self._file = io.TextIOWrapper(packed, encoding="utf-8", newline="")
             self._csv = csv.writer(self._file)
             if header:
                 self._csv.writerow(COLUMNS)

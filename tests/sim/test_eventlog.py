@@ -53,6 +53,17 @@ def test_csv_log_round_trips(tmp_path: Path) -> None:
     assert read_csv_events(tmp_path / "events.csv.gz") == [_as_text(row) for row in rows]
 
 
+def test_the_same_rows_make_the_same_csv_bytes_at_any_time(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _write(tmp_path / "a" / "events.csv.gz", _rows(5))
+    with open(tmp_path / "a" / "events.csv.gz", "rb") as handle:
+        assert handle.read(8)[4:8] == bytes(4)  # no timestamp in the gzip header
+    _write(tmp_path / "b" / "events.csv.gz", _rows(5))
+    first = (tmp_path / "a" / "events.csv.gz").read_bytes()
+    assert first == (tmp_path / "b" / "events.csv.gz").read_bytes()
+
+
 def test_parquet_log_round_trips_with_typed_columns(tmp_path: Path) -> None:
     rows = _rows(7)
     _write(tmp_path / "events.parquet", rows)
