@@ -35,7 +35,7 @@ class Lead:
     The compiled model stores each attribute unboxed at the width its annotation gives (a
     count in 4 bytes, a category in 1 or 2, a flag in 1), grouped by width so that no
     padding falls between them: about 250 bytes a lead instead of 390 with every integer at
-    8 bytes. There a value out of range raises ``ValueError`` when stored, and arithmetic on a
+    8 bytes. There storing a value out of range raises an error, and arithmetic on a
     narrow attribute stays at its width and wraps around, so readers convert it with
     ``int()`` before they compute with it (counter offsets, ring positions). The sources
     ignore the widths.

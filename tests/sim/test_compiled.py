@@ -44,3 +44,17 @@ def test_compiled_and_source_models_give_identical_outputs(tmp_path: Path) -> No
     assert "summary.json" in outputs[False]
     for name, compiled_bytes in outputs[False].items():
         assert compiled_bytes == outputs[True][name], name
+
+
+@pytest.mark.skipif(not sim.compiled(), reason="the simulation modules are not compiled in "
+                    "this install (pip install -e . compiles them)")
+def test_the_compiled_lead_keeps_its_fields_at_their_widths() -> None:
+    from sim.leads import Lead
+
+    lead = Lead(7, 2**63 - 2, 3, 1.5)
+    assert sys.getsizeof(lead) <= 256  # 392 bytes with every integer at 8 bytes
+    assert (lead.id, lead.key, lead.channel) == (7, 2**63 - 2, 3)
+    lead.stage = 4
+    assert lead.stage * 64 == 256  # read from Python, a narrow field is a plain int
+    with pytest.raises((TypeError, ValueError)):
+        lead.stage = 256  # a one-byte field refuses what it cannot hold
