@@ -4,7 +4,7 @@ A pool holds its members in a dict (id -> lead) for constant-time entry and exit
 claimable pool also keeps a cooling queue (leads that entered too recently to be claimed)
 and a heap ordered by score or freshness, so that claiming never scans the pool. Entries
 that went stale because the lead left the pool are skipped lazily and compacted when they
-outnumber the members.
+exceed a quarter of the members (each stale entry holds about 120 bytes and its lead).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sim.leads import POOLED, Lead
 PUBLIC, GRAND, BLOCKED = "public", "grand", "blocked"
 KINDS = (PUBLIC, GRAND, BLOCKED)
 SKIP_LIMIT = 64  # most entries one claim looks past before giving up (cooldowns)
+STALE_FLOOR = 256  # stale heap entries always tolerated before a compaction
 
 Entry = tuple[float, int, Lead]
 
@@ -97,7 +98,7 @@ class Pool:
             if lead.pool is self and lead.pool_stamp == stamp:
                 key = -lead.score if self.by_score else -entered
                 heapq.heappush(self.ready, (key, stamp, lead))
-        if len(self.ready) > 2 * len(self.members) + 256:
+        if len(self.ready) > len(self.members) + len(self.members) // 4 + STALE_FLOOR:
             self.ready = [entry for entry in self.ready if self._current(entry)]
             heapq.heapify(self.ready)
 

@@ -138,6 +138,22 @@ def test_a_lead_that_left_and_came_back_is_claimed_once_in_its_new_place() -> No
     assert _drain(pool, now=3.0) == [1, 2]
 
 
+def test_stale_entries_stay_under_a_quarter_of_the_members() -> None:
+    pool = _pool()
+    leads = [_lead(i, score=i / 2000) for i in range(2000)]
+    for lead in leads:
+        pool.add(lead, now=0.0)
+    pool.peek_key(0.0, lambda _: True)
+    for lead in leads[:600]:  # the worst scores: their stale entries sit below the best
+        pool.remove(lead)
+    pool.peek_key(1.0, lambda _: True)
+    assert len(pool.ready) == 2000  # 600 stale: within 1400 // 4 + 256
+    for lead in leads[600:610]:
+        pool.remove(lead)
+    pool.peek_key(1.0, lambda _: True)
+    assert len(pool.ready) == 1390  # 610 stale: over 1390 // 4 + 256, compacted
+
+
 def test_stale_entries_are_compacted() -> None:
     pool = _pool()
     leads = [_lead(i, score=(i % 97) / 97) for i in range(2000)]
