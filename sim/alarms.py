@@ -16,8 +16,8 @@ order of play and the count of SimPy events is unchanged. The moves themselves u
 sequence numbers of their own and change no state of the model.
 
 A parked day keeps its alarms in columns (:class:`ParkedDay`): the due times and sequence
-numbers in typed arrays, 8 bytes each instead of a float and an int object, and the calls
-as flat (function, *arguments) tuples.
+numbers in typed arrays, 8 bytes each instead of a float and an int object, and the
+functions and arguments one after another in one flat list.
 
 Most rule timers lapse before they are due: the lead was touched, moved to another owner or
 left the pool, and the timer will do nothing when it rings. A caller may say how to tell
@@ -69,37 +69,65 @@ RING = (_ring,)
 
 
 class ParkedDay:
-    """The alarms parked for one day, in the order they were set, as three columns."""
+    """The alarms parked for one day, in the order they were set, in columns.
 
-    __slots__ = ("calls", "sequences", "times")
+    Due times and sequence numbers sit in typed arrays; the functions and their arguments
+    lie one alarm after another in one flat list, with each alarm's count of arguments in a
+    byte array. A parked alarm thus costs no tuple of its own: about 40 bytes less than a
+    (function, *arguments) tuple, and at most 255 arguments.
+    """
+
+    __slots__ = ("flat", "sequences", "times", "widths")
 
     def __init__(self) -> None:
         self.times = array("d")
         self.sequences = array("q")
-        self.calls: list[Call] = []
+        self.widths = array("B")
+        self.flat: list[Any] = []
 
-    def add(self, when: float, sequence: int, call: Call) -> None:
+    def add(self, when: float, sequence: int, call: Any, args: tuple[Any, ...]) -> None:
         self.times.append(when)
         self.sequences.append(sequence)
-        self.calls.append(call)
+        self.widths.append(len(args))
+        self.flat.append(call)
+        self.flat.extend(args)
 
     def __len__(self) -> int:
-        return len(self.calls)
+        return len(self.times)
+
+    def calls(self) -> list[Call]:
+        """Each alarm as a (function, *arguments) tuple, in the order they were set."""
+        flat, start, calls = self.flat, 0, []
+        for width in self.widths:
+            end = start + 1 + width
+            calls.append(tuple(flat[start:end]))
+            start = end
+        return calls
 
     def drop_lapsed(self, lapses: dict[Any, Lapsed]) -> None:
         """Forget the alarms whose function has a lapse test that says they lapsed."""
-        keep = [index for index, call in enumerate(self.calls) if not _lapsed(call, lapses)]
-        if len(keep) == len(self.calls):
-            return
-        times, sequences, calls = self.times, self.sequences, self.calls
+        flat, widths = self.flat, self.widths
+        keep: list[int] = []
+        start = 0
+        for index, width in enumerate(widths):
+            end = start + 1 + width
+            lapsed = lapses.get(flat[start])
+            if lapsed is None or not lapsed(*flat[start + 1:end]):
+                keep.append(index)
+            start = end
+        if len(keep) < len(widths):
+            self._keep(keep)
+
+    def _keep(self, keep: list[int]) -> None:
+        """Keep only the alarms at these indices (in increasing order)."""
+        flat, widths, times, sequences = self.flat, self.widths, self.times, self.sequences
+        starts = array("q", [0])
+        for width in widths:
+            starts.append(starts[-1] + 1 + width)
+        self.flat = [item for index in keep for item in flat[starts[index]:starts[index + 1]]]
+        self.widths = array("B", [widths[index] for index in keep])
         self.times = array("d", [times[index] for index in keep])
         self.sequences = array("q", [sequences[index] for index in keep])
-        self.calls = [calls[index] for index in keep]
-
-
-def _lapsed(call: Call, lapses: dict[Any, Lapsed]) -> bool:
-    lapsed = lapses.get(call[0])
-    return lapsed is not None and lapsed(*call[1:])
 
 
 def unbound(call: Callable[..., Any]) -> tuple[Any, Any]:
@@ -160,7 +188,7 @@ class AlarmClock:
             parked = self.parked[day] = ParkedDay()
             mover = Alarm(self._move, (day,))
             heapq.heappush(self.queue, (day * HOURS_PER_DAY, URGENT, next(self.moves), mover))
-        parked.add(when, sequence, (call, *args))
+        parked.add(when, sequence, call, args)
         self.waiting += 1
         if self.waiting > self.sweep_above:
             self.sweep()
@@ -184,6 +212,10 @@ class AlarmClock:
     def _move(self, day: int) -> None:
         queue, parked = self.queue, self.parked.pop(day)
         self.waiting -= len(parked)
-        for when, sequence, call in zip(parked.times, parked.sequences, parked.calls,
-                                        strict=True):
-            heapq.heappush(queue, (when, NORMAL, sequence, Alarm(call[0], call[1:])))
+        flat, start = parked.flat, 0
+        for when, sequence, width in zip(parked.times, parked.sequences, parked.widths,
+                                         strict=True):
+            end = start + 1 + width
+            alarm = Alarm(flat[start], tuple(flat[start + 1:end]))
+            heapq.heappush(queue, (when, NORMAL, sequence, alarm))
+            start = end

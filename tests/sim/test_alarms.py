@@ -13,7 +13,7 @@ from typing import Any
 
 import simpy
 
-from sim.alarms import AlarmClock
+from sim.alarms import AlarmClock, ParkedDay
 
 Setter = Callable[..., None]
 
@@ -87,7 +87,7 @@ def test_a_parked_day_keeps_times_and_sequence_numbers_in_typed_columns() -> Non
     assert (day.times.typecode, day.sequences.typecode) == ("d", "q")
     assert list(day.times) == [40.0, 30.0]
     assert list(day.sequences) == sorted(day.sequences)
-    assert [call[1:] for call in day.calls] == [("x",), ("y",)]
+    assert [call[1:] for call in day.calls()] == [("x",), ("y",)]
     env.run(until=60.0)
     assert fired == [("z", 1.0), ("y", 30.0), ("x", 40.0)]
     assert not clock.parked
@@ -157,9 +157,28 @@ def test_a_method_alarm_holds_the_shared_function_not_a_bound_method() -> None:
     follower = Follower(env)
     follower.open.add(7)
     clock.set(30.0, follower.check, 7)
-    call = clock.parked[1].calls[0]
+    call = clock.parked[1].calls()[0]
     assert call[1:] == (follower, 7)
-    assert call[0] is clock.parked[1].calls[0][0]
+    assert call[0] is Follower.check  # the class's function, shared by every such alarm
     assert not hasattr(call[0], "__self__") or call[0].__self__ is not follower
     env.run(until=40.0)
     assert follower.fired == [(7, 30.0)]
+
+
+def test_dropping_lapsed_alarms_keeps_the_others_whole_and_in_order() -> None:
+    def gone(*args: Any) -> bool:
+        return "gone" in args
+
+    def keep(*args: Any) -> None:
+        pass
+
+    day = ParkedDay()
+    alarms = [(gone, ("a",)), (keep, ()), (gone, ("gone", 1, 2)), (keep, ("gone",)),
+              (gone, (3, "gone")), (gone, ("b", 4.5))]
+    for index, (call, args) in enumerate(alarms):
+        day.add(10.0 + index, 100 + index, call, args)
+    day.drop_lapsed({gone: gone})
+    assert day.calls() == [(gone, "a"), (keep,), (keep, "gone"), (gone, "b", 4.5)]
+    assert list(day.times) == [10.0, 11.0, 13.0, 15.0]
+    assert list(day.sequences) == [100, 101, 103, 105]
+    assert len(day) == 4
