@@ -50,7 +50,7 @@ class Activation:
         chosen = [
             lead
             for pool in model.pools.values() if pool.kind in kinds
-            for lead in pool.members.values()
+            for lead in pool.members
             if model.line_names[lead.business_line] in lines
             and lead.score >= campaign.min_score and now - lead.last_touch_at >= quiet
         ]

@@ -503,7 +503,7 @@ class Circulation:
         while True:
             yield self.env.timeout(every)
             self.reviews += 1
-            for lead in list(blocked.members.values()):
+            for lead in list(blocked.members):
                 if lead_uniform(lead.key, REVIEW, self.reviews) < review.release_share:
                     self.model.to_pool(lead, self.model.public_pool(lead.business_line),
                                        "manual_release")

@@ -504,7 +504,7 @@ class LeadModel:
                     self.tally.sales_capacity_hours += team.calendar.working_hours(
                         max(rep.joined_at, 0.0), min(rep.left_at, self.horizon))
         for pool in self.pools.values():
-            for lead in pool.members.values():
+            for lead in pool.members:
                 self.tally.pool_hours[pool.kind] += self.horizon - lead.pooled_at
         for lead in self._live_leads():
             self.tally.finished(lead)
@@ -526,8 +526,8 @@ class LeadModel:
         in_work = self._leads_in_work()
         yield from in_work.values()
         for pool in self.pools.values():
-            for lead_id, lead in pool.members.items():
-                if lead_id not in in_work:
+            for lead in pool.members:
+                if lead.id not in in_work:
                     yield lead
 
     def _leads_in_work(self) -> dict[int, Lead]:

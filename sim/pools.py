@@ -1,10 +1,11 @@
 """Shared lead pools: a public pool per business line, the grand pool, the blocked pool.
 
-A pool holds its members in a dict (id -> lead) for constant-time entry and exit. A
-claimable pool also keeps a cooling queue (leads that entered too recently to be claimed)
-and a heap ordered by score or freshness, so that claiming never scans the pool. Entries
-that went stale because the lead left the pool are skipped lazily and compacted when they
-exceed a quarter of the members (each stale entry holds about 120 bytes and its lead).
+A pool holds its members as the keys of a dict, in the order they entered, for
+constant-time entry and exit. A claimable pool also keeps a cooling queue (leads that
+entered too recently to be claimed) and a heap ordered by score or freshness, so that
+claiming never scans the pool. Entries that went stale because the lead left the pool are
+skipped lazily and compacted when they exceed a quarter of the members (each stale entry
+holds about 120 bytes and its lead).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Pool:
         self.claimable = claimable
         self.by_score = by_score
         self.delay_hours = delay_hours
-        self.members: dict[int, Lead] = {}
+        self.members: dict[Lead, None] = {}  # keyed by the lead itself: no int per member
         self.cooling: deque[Entry] = deque()
         self.ready: list[Entry] = []
         self.stamps = 0
@@ -50,12 +51,12 @@ class Pool:
         lead.pool, lead.pool_stamp, lead.pooled_at = self, self.stamps, now
         lead.state = POOLED
         lead.owner = None
-        self.members[lead.id] = lead
+        self.members[lead] = None
         if self.claimable:
             self.cooling.append((now, self.stamps, lead))
 
     def remove(self, lead: Lead) -> None:
-        del self.members[lead.id]
+        del self.members[lead]
         lead.pool = None
 
     def claim(self, now: float, accept: Callable[[Lead], bool]) -> Lead | None:
