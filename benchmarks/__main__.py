@@ -39,7 +39,7 @@ SECTIONS: list[Section] = [
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true",
-                        help="fewer repetitions and shorter horizons (about 5 minutes on 2 cores)")
+                        help="fewer repetitions and shorter horizons (2 to 5 minutes on 2 cores)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="also write every figure to FILE as JSON")
     return parser.parse_args(argv)
