@@ -34,11 +34,11 @@ class Lead:
 
     The compiled model stores each attribute unboxed at the width its annotation gives (a
     count in 4 bytes, a category in 1 or 2, a flag in 1), grouped by width so that no
-    padding falls between them: about 250 bytes a lead instead of 390 with every integer at
-    8 bytes. There storing a value out of range raises an error, and arithmetic on a
-    narrow attribute stays at its width and wraps around, so readers convert it with
-    ``int()`` before they compute with it (counter offsets, ring positions). The sources
-    ignore the widths.
+    padding falls between them: 256 bytes a lead instead of 392 with every integer at 8
+    bytes. In the compiled model, storing a value out of range raises an error, and
+    arithmetic on a narrow attribute keeps its width and wraps around, so readers convert it
+    with ``int()`` before they compute with it (counter offsets, ring positions). The
+    sources ignore the widths.
     """
 
     __slots__ = (
