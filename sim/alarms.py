@@ -105,29 +105,29 @@ class ParkedDay:
         return calls
 
     def drop_lapsed(self, lapses: dict[Any, Lapsed]) -> None:
-        """Forget the alarms whose function has a lapse test that says they lapsed."""
-        flat, widths = self.flat, self.widths
-        keep: list[int] = []
-        start = 0
-        for index, width in enumerate(widths):
-            end = start + 1 + width
-            lapsed = lapses.get(flat[start])
-            if lapsed is None or not lapsed(*flat[start + 1:end]):
-                keep.append(index)
-            start = end
-        if len(keep) < len(widths):
-            self._keep(keep)
+        """Forget the alarms whose function has a lapse test that says they lapsed.
 
-    def _keep(self, keep: list[int]) -> None:
-        """Keep only the alarms at these indices (in increasing order)."""
+        The columns are compacted in place: each kept alarm moves down over the dropped
+        ones before it, and the columns are cut after the last kept alarm.
+        """
         flat, widths, times, sequences = self.flat, self.widths, self.times, self.sequences
-        starts = array("q", [0])
-        for width in widths:
-            starts.append(starts[-1] + 1 + width)
-        self.flat = [item for index in keep for item in flat[starts[index]:starts[index + 1]]]
-        self.widths = array("B", [widths[index] for index in keep])
-        self.times = array("d", [times[index] for index in keep])
-        self.sequences = array("q", [sequences[index] for index in keep])
+        read = write = kept = 0  # read and write positions in ``flat``; alarms kept so far
+        for index in range(len(widths)):
+            width = widths[index]
+            end = read + 1 + width
+            lapsed = lapses.get(flat[read])
+            if lapsed is None or not lapsed(*flat[read + 1:end]):
+                if kept < index:
+                    widths[kept], times[kept] = width, times[index]
+                    sequences[kept] = sequences[index]
+                    for position in range(read, end):
+                        flat[write + position - read] = flat[position]
+                kept += 1
+                write += 1 + width
+            read = end
+        if kept < len(widths):
+            del flat[write:]
+            del widths[kept:], times[kept:], sequences[kept:]
 
 
 def unbound(call: Callable[..., Any]) -> tuple[Any, Any]:
