@@ -171,12 +171,19 @@ class AlarmClock:
         """Call ``call(*args)`` after ``delay`` hours (negative delays count as zero).
 
         A bound method is kept as its function and instance, so a pending alarm does not
-        hold a method object of its own.
+        hold a method object of its own. Callers that set many alarms pass the shared
+        function themselves to :meth:`call_later`, which skips finding it.
         """
-        env = self.env
         function, instance = unbound(call)
         if instance is not None:
-            call, args = function, (instance, *args)
+            self.call_later(delay, function, instance, *args)
+        else:
+            self.call_later(delay, call, *args)
+
+    def call_later(self, delay: float, call: Callable[..., None], *args: Any) -> None:
+        """As :meth:`set`, for a function shared by every alarm that calls it: a module's
+        function, or a class's function with the instance as first argument."""
+        env = self.env
         when = env.now + max(delay, 0.0)
         sequence = next(env._eid)
         day = self._move_day(when)

@@ -90,16 +90,16 @@ class Circulation:
             if self.sla_working else now + rules.sla_hours
         lead.owner_deadline = deadline
         if rules.sla_action != "alert":
-            self._after(deadline - now, self._sla_due, lead, rep, now)
+            self._after(deadline - now, Circulation._sla_due, lead, rep, now)
         if rules.protection_days > 0:
             lead.protected_until = now + rules.protection_days * HOURS_PER_DAY
-            self._after(lead.protected_until - now, self._protection_due, lead, rep, now)
+            self._after(lead.protected_until - now, Circulation._protection_due, lead, rep, now)
         if rules.no_follow_up_days > 0:
             self._after(rules.no_follow_up_days * HOURS_PER_DAY,
-                        self._follow_up_due, lead, rep, now)
+                        Circulation._follow_up_due, lead, rep, now)
         progress_days = self.progress_days[lead.grade]
         if progress_days > 0:
-            self._after(progress_days * HOURS_PER_DAY, self._progress_due, lead, rep, now)
+            self._after(progress_days * HOURS_PER_DAY, Circulation._progress_due, lead, rep, now)
 
     def on_progress(self, lead: Lead) -> None:
         """A stage advance resets the progress clock and extends protection."""
@@ -116,14 +116,14 @@ class Circulation:
         stamp = lead.pool_stamp
         if pool.kind == PUBLIC and self.rules.unclaimed_days > 0:
             self._after(self.rules.unclaimed_days * HOURS_PER_DAY,
-                        self._unclaimed_due, lead, pool, stamp)
+                        Circulation._unclaimed_due, lead, pool, stamp)
         if pool.claimable and self.offers:
-            self._after(pool.delay_hours, self._offer, lead, pool, stamp)
+            self._after(pool.delay_hours, Circulation._offer, lead, pool, stamp)
             if lead.released_by >= 0 and self.rules.reclaim_cooldown_days > 0:
                 cooldown = self.rules.reclaim_cooldown_days * HOURS_PER_DAY
                 free_in = lead.released_at + cooldown - self.env.now
                 if free_in > pool.delay_hours:
-                    self._after(free_in, self._offer, lead, pool, stamp)
+                    self._after(free_in, Circulation._offer, lead, pool, stamp)
 
     def _offer(self, lead: Lead, pool: Pool, stamp: int) -> None:
         """A pooled lead became claimable: wake one idle rep who could claim it."""
@@ -190,8 +190,10 @@ class Circulation:
 
     # --- rule timers --------------------------------------------------------------------
 
-    def _after(self, hours: float, call: Callable[..., None], *args: Any) -> None:
-        self.model.alarms.set(hours, call, *args)
+    def _after(self, hours: float, rule: Callable[..., None], *args: Any) -> None:
+        """Call ``rule(self, *args)`` after ``hours``; ``rule`` is a function of this class,
+        shared by every alarm, so no bound method is made or kept per alarm."""
+        self.model.alarms.call_later(hours, rule, self, *args)
 
     def _owned(self, lead: Lead, rep: Rep, since: float) -> bool:
         return lead.owner is rep and lead.assigned_at == since
@@ -251,8 +253,8 @@ class Circulation:
         if not self._owned(lead, rep, since) or self._exempt(lead):
             return
         if self.env.now < lead.protected_until:
-            self._after(lead.protected_until - self.env.now, self._protection_due, lead, rep,
-                        since)
+            self._after(lead.protected_until - self.env.now, Circulation._protection_due,
+                        lead, rep, since)
             return
         self._when_due(Due(lead, still, lambda: self.recycle(lead, "protection_expired"),
                            rearm))
@@ -271,7 +273,7 @@ class Circulation:
             return
         due_at = max(lead.last_touch_at, since) + limit
         if self.env.now < due_at:
-            self._after(due_at - self.env.now, self._follow_up_due, lead, rep, since)
+            self._after(due_at - self.env.now, Circulation._follow_up_due, lead, rep, since)
             return
         self._when_due(Due(lead, still, lambda: self.recycle(lead, "no_follow_up"), rearm))
 
@@ -288,8 +290,8 @@ class Circulation:
         if not self._owned(lead, rep, since) or self._exempt(lead):
             return
         if self.env.now < lead.progress_at + limit:
-            self._after(lead.progress_at + limit - self.env.now, self._progress_due, lead, rep,
-                        since)
+            self._after(lead.progress_at + limit - self.env.now, Circulation._progress_due,
+                        lead, rep, since)
             return
         self._when_due(Due(lead, still, lambda: self.recycle(lead, "no_progress"), rearm))
 
@@ -315,7 +317,7 @@ class Circulation:
             if due.rearm is not None:
                 due.rearm()
         elif due.lead.state == IN_WORK:
-            self._after(RETRY_HOURS, self._when_due, due)
+            self._after(RETRY_HOURS, Circulation._when_due, due)
         else:
             due.act()
 
@@ -428,7 +430,7 @@ class Circulation:
     def _plan_exit(self, rep: Rep) -> None:
         rate = rep.team.spec.attrition_per_year
         tenure_days = float(self.model.streams.staff.exponential(365.0 / rate))
-        self._after(tenure_days * HOURS_PER_DAY, self.rep_leaves, rep)
+        self._after(tenure_days * HOURS_PER_DAY, Circulation.rep_leaves, rep)
 
     def rep_leaves(self, rep: Rep) -> None:
         """A rep leaves: the leads go to teammates or the public pool; a hire follows."""
@@ -440,7 +442,7 @@ class Circulation:
         self.hand_over(rep)
         nudge(rep)
         vacancy = team.spec.vacancy_days * HOURS_PER_DAY
-        self._after(vacancy, self._replace, rep)
+        self._after(vacancy, Circulation._replace, rep)
 
     def hand_over(self, rep: Rep) -> None:
         """Move every lead the departed rep still owns (except one mid-call)."""

@@ -310,7 +310,7 @@ class Work:
         """Put the lead on the rep's agenda ``after_hours`` from now."""
         self.order += 1
         schedule(rep, self.env.now + after_hours, lead, self.order)
-        self.model.alarms.set(after_hours, nudge, rep)
+        self.model.alarms.call_later(after_hours, nudge, rep)
 
     # --- experience ---------------------------------------------------------------------
 

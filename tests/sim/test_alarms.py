@@ -182,3 +182,16 @@ def test_dropping_lapsed_alarms_keeps_the_others_whole_and_in_order() -> None:
     assert list(day.times) == [10.0, 11.0, 13.0, 15.0]
     assert list(day.sequences) == [100, 101, 103, 105]
     assert len(day) == 4
+
+
+def test_call_later_parks_a_shared_function_as_set_does_for_a_bound_method() -> None:
+    env = simpy.Environment()
+    clock = AlarmClock(env)
+    follower = Follower(env)
+    follower.open.update({7, 8})
+    clock.set(30.0, follower.check, 7)
+    clock.call_later(31.0, Follower.check, follower, 8)
+    assert clock.parked[1].calls() == [(Follower.check, follower, 7),
+                                       (Follower.check, follower, 8)]
+    env.run(until=40.0)
+    assert follower.fired == [(7, 30.0), (8, 31.0)]
