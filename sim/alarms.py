@@ -8,12 +8,17 @@ function.
 
 Most rule timers are due days or weeks ahead, and a large event queue makes every event
 dearer. So an :class:`AlarmClock` parks alarms due after the current day in one list per
-day and moves a day's list into SimPy's queue when that day's predecessor begins, which is
-always before any of them is due. An alarm takes its SimPy sequence number when it is set,
-as a ``Timeout`` created at that moment would; the queue orders entries by (time, priority,
+day and releases a day's alarms when that day's predecessor begins, which is always before
+any of them is due. An alarm takes its SimPy sequence number when it is set, as a
+``Timeout`` created at that moment would; the queue orders entries by (time, priority,
 sequence number) whatever the moment they enter it, so every event keeps its place in the
-order of play and the count of SimPy events is unchanged. The moves themselves use negative
-sequence numbers of their own and change no state of the model.
+order of play and the count of SimPy events is unchanged. The releases themselves use
+negative sequence numbers of their own and change no state of the model.
+
+A released day (:class:`DueDay`) does not put all its alarms in SimPy's queue at once: it
+sorts them by (time, sequence number) and keeps only the next one queued, queuing its
+successor as it rings. Each is still queued before its time comes, under its own key, so
+the order of play is the same, while a day of alarms costs no event objects.
 
 A parked day keeps its alarms in columns (:class:`ParkedDay`): the due times and sequence
 numbers in typed arrays, 8 bytes each instead of a float and an int object, and the
@@ -147,6 +152,54 @@ def unbound(call: Callable[..., Any]) -> tuple[Any, Any]:
     return call, None
 
 
+class DueDay:
+    """A released parked day: its alarms ring in order, only the next one in SimPy's queue.
+
+    SimPy's ``step`` takes the queued day, clears its callbacks and calls them; the callback
+    queues the day again under its next alarm's key, then calls the alarm that came due.
+    """
+
+    __slots__ = ("callbacks", "cursor", "order", "parked", "queue", "starts")
+    _ok = True  # SimPy's "succeeded" flag
+
+    def __init__(self, parked: ParkedDay, queue: list[Any]):
+        self.parked = parked
+        self.queue = queue
+        times = parked.times
+        # Alarms were added in order of sequence number, so a stable sort by time alone
+        # gives the order of (time, sequence number).
+        self.order = array("q", sorted(range(len(parked)), key=times.__getitem__))
+        self.starts = array("q")
+        start = 0
+        for width in parked.widths:
+            self.starts.append(start)
+            start += 1 + width
+        self.cursor = 0
+        self.callbacks: tuple[Callable[[DueDay], None], ...] | None = None
+
+    def queue_next(self) -> None:
+        """Queue the day under the key of its next alarm, if one is left."""
+        if self.cursor < len(self.order):
+            index = self.order[self.cursor]
+            self.callbacks = RING_NEXT
+            entry = (self.parked.times[index], NORMAL, self.parked.sequences[index], self)
+            heapq.heappush(self.queue, entry)
+
+    def ring(self) -> None:
+        index = self.order[self.cursor]
+        self.cursor += 1
+        self.queue_next()
+        flat, start = self.parked.flat, self.starts[index]
+        flat[start](*flat[start + 1:start + 1 + self.parked.widths[index]])
+
+
+def _ring_next(day: DueDay) -> None:
+    day.ring()
+
+
+RING_NEXT = (_ring_next,)
+
+
 class AlarmClock:
     """Sets alarms for one simulation; see the module docstring for the parked days."""
 
@@ -219,10 +272,4 @@ class AlarmClock:
     def _move(self, day: int) -> None:
         queue, parked = self.queue, self.parked.pop(day)
         self.waiting -= len(parked)
-        flat, start = parked.flat, 0
-        for when, sequence, width in zip(parked.times, parked.sequences, parked.widths,
-                                         strict=True):
-            end = start + 1 + width
-            alarm = Alarm(flat[start], tuple(flat[start + 1:end]))
-            heapq.heappush(queue, (when, NORMAL, sequence, alarm))
-            start = end
+        DueDay(parked, queue).queue_next()

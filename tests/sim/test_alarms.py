@@ -195,3 +195,27 @@ def test_call_later_parks_a_shared_function_as_set_does_for_a_bound_method() -> 
                                        (Follower.check, follower, 8)]
     env.run(until=40.0)
     assert follower.fired == [(7, 30.0), (8, 31.0)]
+
+
+def test_a_released_day_keeps_only_its_next_alarm_in_the_queue() -> None:
+    env = simpy.Environment()
+    clock = AlarmClock(env)
+    fired: list[tuple[str, float]] = []
+
+    def ring(name: str) -> None:
+        fired.append((name, env.now))
+
+    for name, hours in (("c", 40.0), ("a", 30.0), ("d", 40.0), ("b", 35.0), ("e", 47.5)):
+        clock.set(hours, ring, name)  # all due on day 1, set out of time order
+    queued: list[int] = []
+
+    def watch() -> Any:
+        yield env.timeout(0.5)  # day 1's alarms were released at midnight
+        while True:
+            queued.append(sum(1 for entry in clock.queue if entry[1] == 1))  # NORMAL entries
+            yield env.timeout(1.0)
+
+    env.process(watch())
+    env.run(until=48.0)
+    assert fired == [("a", 30.0), ("b", 35.0), ("c", 40.0), ("d", 40.0), ("e", 47.5)]
+    assert max(queued) <= 2  # the day's next alarm and the watcher's own timeout
