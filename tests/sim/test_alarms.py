@@ -219,3 +219,36 @@ def test_a_released_day_keeps_only_its_next_alarm_in_the_queue() -> None:
     env.run(until=48.0)
     assert fired == [("a", 30.0), ("b", 35.0), ("c", 40.0), ("d", 40.0), ("e", 47.5)]
     assert max(queued) <= 2  # the day's next alarm and the watcher's own timeout
+
+
+def test_lapsed_alarms_are_dropped_while_the_parked_count_holds_steady() -> None:
+    """A steady stream: 200 tickets an hour for 24 days, each with an alarm a week ahead,
+    three in ten closed within the hour. The parked alarms level off near 33,600 with about
+    23,500 of them open. A sweep keeps most of what it finds, so waiting for the parked count
+    to grow by half would not sweep again once it levels off; counting the alarms parked
+    since the last sweep does."""
+    env = simpy.Environment()
+    clock = AlarmClock(env)
+    follower = Follower(env)
+    clock.lapse_when(follower.check, Follower.closed)
+    late_most = 0
+
+    def stream() -> Any:
+        for ticket in range(200 * 24 * 24):
+            follower.open.add(ticket)
+            clock.set(24.0 * 7, follower.check, ticket)
+            if ticket % 10 < 3:
+                clock.set(0.5, follower.open.discard, ticket)
+            yield env.timeout(1 / 200)
+
+    def census() -> Any:
+        nonlocal late_most
+        yield env.timeout(24.0 * 14)  # the parked count has levelled off by day 8
+        while True:
+            late_most = max(late_most, sum(len(day) for day in clock.parked.values()))
+            yield env.timeout(6.0)
+
+    env.process(stream())
+    env.process(census())
+    env.run(until=24.0 * 24)
+    assert late_most < 23_500 + 6_000  # the open ones and at most a sweep's worth of lapsed
