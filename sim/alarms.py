@@ -52,6 +52,7 @@ from sim.calendar import HOURS_PER_DAY
 
 Call = tuple[Any, ...]  # (function, *arguments): what a parked alarm will call
 Lapsed = Callable[..., bool]  # takes an alarm's (function's) arguments: has it lapsed?
+Run = tuple[int, int, int, int]  # alarms first..last (exclusive), at first..last in ``flat``
 SWEEP_FLOOR = 4096  # no sweep before this many alarms have been parked since the last
 SWEEP_SHARE = 0.5  # sweep again once the alarms parked since reach this share of those kept
 
@@ -112,29 +113,50 @@ class ParkedDay:
         return calls
 
     def drop_lapsed(self, lapses: dict[Any, Lapsed]) -> None:
-        """Forget the alarms whose function has a lapse test that says they lapsed.
+        """Forget the alarms whose function has a lapse test that says they lapsed."""
+        runs = self._kept_runs(lapses)
+        if len(runs) != 1 or runs[0][1] - runs[0][0] != len(self):
+            self._keep_runs(runs)
 
-        The columns are compacted in place: each kept alarm moves down over the dropped
-        ones before it, and the columns are cut after the last kept alarm.
-        """
-        flat, widths, times, sequences = self.flat, self.widths, self.times, self.sequences
-        read = write = kept = 0  # read and write positions in ``flat``; alarms kept so far
+    def _kept_runs(self, lapses: dict[Any, Lapsed]) -> list[Run]:
+        """The runs of consecutive alarms that have not lapsed, with their spans in ``flat``."""
+        flat, widths = self.flat, self.widths
+        runs: list[Run] = []
+        first = first_read = -1  # the current run's first alarm and its place, -1 for none
+        read = 0
         for index in range(len(widths)):
             width = widths[index]
-            end = read + 1 + width
             lapsed = lapses.get(flat[read])
-            if lapsed is None or not lapsed(*flat[read + 1:end]):
-                if kept < index:
-                    widths[kept], times[kept] = width, times[index]
-                    sequences[kept] = sequences[index]
-                    for position in range(read, end):
-                        flat[write + position - read] = flat[position]
-                kept += 1
-                write += 1 + width
-            read = end
-        if kept < len(widths):
-            del flat[write:]
-            del widths[kept:], times[kept:], sequences[kept:]
+            if lapsed is None:
+                gone = False
+            elif width == 4:  # the rule timers' shape, called without building a tuple
+                gone = lapsed(flat[read + 1], flat[read + 2], flat[read + 3], flat[read + 4])
+            else:
+                gone = lapsed(*flat[read + 1:read + 1 + width])
+            if gone and first >= 0:
+                runs.append((first, index, first_read, read))
+                first = -1
+            elif not gone and first < 0:
+                first, first_read = index, read
+            read += 1 + width
+        if first >= 0:
+            runs.append((first, len(widths), first_read, read))
+        return runs
+
+    def _keep_runs(self, runs: list[Run]) -> None:
+        """Move the kept runs down over the dropped alarms, slice by slice, and cut the rest."""
+        flat, widths, times, sequences = self.flat, self.widths, self.times, self.sequences
+        kept = written = 0
+        for first, last, first_read, last_read in runs:
+            count, size = last - first, last_read - first_read
+            if kept < first:
+                times[kept:kept + count] = times[first:last]
+                sequences[kept:kept + count] = sequences[first:last]
+                widths[kept:kept + count] = widths[first:last]
+                flat[written:written + size] = flat[first_read:last_read]
+            kept += count
+            written += size
+        del times[kept:], sequences[kept:], widths[kept:], flat[written:]
 
 
 def unbound(call: Callable[..., Any]) -> tuple[Any, Any]:

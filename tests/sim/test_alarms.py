@@ -174,14 +174,18 @@ def test_dropping_lapsed_alarms_keeps_the_others_whole_and_in_order() -> None:
 
     day = ParkedDay()
     alarms = [(gone, ("a",)), (keep, ()), (gone, ("gone", 1, 2)), (keep, ("gone",)),
-              (gone, (3, "gone")), (gone, ("b", 4.5))]
+              (gone, (3, "gone")), (gone, ("b", 4.5)), (gone, (1, 2, "gone", 4)),
+              (gone, (1, 2, 3, 4)), (keep, ())]
     for index, (call, args) in enumerate(alarms):
         day.add(10.0 + index, 100 + index, call, args)
     day.drop_lapsed({gone: gone})
-    assert day.calls() == [(gone, "a"), (keep,), (keep, "gone"), (gone, "b", 4.5)]
-    assert list(day.times) == [10.0, 11.0, 13.0, 15.0]
-    assert list(day.sequences) == [100, 101, 103, 105]
-    assert len(day) == 4
+    assert day.calls() == [(gone, "a"), (keep,), (keep, "gone"), (gone, "b", 4.5),
+                           (gone, 1, 2, 3, 4), (keep,)]
+    assert list(day.times) == [10.0, 11.0, 13.0, 15.0, 17.0, 18.0]
+    assert list(day.sequences) == [100, 101, 103, 105, 107, 108]
+    assert list(day.widths) == [1, 0, 1, 2, 4, 0]
+    day.drop_lapsed({gone: gone})  # nothing more has lapsed: the day stays as it was
+    assert len(day) == 6 and len(day.flat) == 6 + 8
 
 
 def test_call_later_parks_a_shared_function_as_set_does_for_a_bound_method() -> None:
