@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from policies.schema import GRADES
 from sim.calendar import HOURS_PER_DAY
 from sim.floor import Rep, dismiss, hire, nudge
-from sim.leads import IN_WORK, OPPORTUNITY, SCHEDULED, WAITING, Lead
+from sim.leads import IN_WORK, OPPORTUNITY, SCHEDULED, WAITING, Lead, Queued
 from sim.pools import BLOCKED, GRAND, PUBLIC, Pool
 from sim.streams import REVIEW, lead_uniform
 
@@ -29,6 +29,11 @@ RETRY_HOURS = 1.0  # a rule that finds its lead mid-call looks again this much l
 
 Check = Callable[[], bool]
 Action = Callable[[], None]
+
+
+def _by_stamp(places: list[Queued]) -> list[Lead]:
+    """The leads of a rep's agenda in the order their follow-ups were set."""
+    return [place.lead for place in sorted(places, key=lambda place: place.stamp)]
 
 
 @dataclass(frozen=True)
@@ -447,8 +452,8 @@ class Circulation:
     def hand_over(self, rep: Rep) -> None:
         """Move every lead the departed rep still owns (except one mid-call)."""
         leads = [lead for lead in rep.new if lead.owner is rep and lead.state == WAITING]
-        leads += [lead for _, _, lead in rep.due if lead.owner is rep
-                  and lead.state == SCHEDULED]
+        leads += [place.lead for place in rep.due if place.lead.owner is rep
+                  and place.lead.state == SCHEDULED]
         rep.new.clear()
         rep.due.clear()
         for lead in leads:
@@ -488,7 +493,7 @@ class Circulation:
             cap = rep.team.spec.private_pool_cap
             excess = model.load(rep) - int(self.rules.rebalance_above * cap)
             movable = [lead for lead in rep.new if lead.owner is rep and lead.state == WAITING]
-            movable += [lead for _, _, lead in sorted(rep.due, key=lambda e: e[1])
+            movable += [lead for lead in _by_stamp(rep.due)
                         if lead.owner is rep and lead.state == SCHEDULED
                         and lead.stage < OPPORTUNITY]
             for lead in movable[:max(excess, 0)]:

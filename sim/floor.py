@@ -19,7 +19,7 @@ import numpy as np
 from scenarios.schema import COMPLEXITIES, Duration, Scenario, Team
 from sim.calendar import WorkCalendar
 from sim.followup import DurationDraw
-from sim.leads import SCHEDULED, WAITING, WAITING_SDR, Lead
+from sim.leads import SCHEDULED, WAITING, WAITING_SDR, Lead, Queued
 
 if TYPE_CHECKING:
     import simpy
@@ -47,7 +47,7 @@ class Rep:
         self.skill = skill
         self.region = region
         self.new: deque[Lead] = deque()
-        self.due: list[tuple[float, int, Lead]] = []
+        self.due: list[Queued] = []  # follow-ups: (due time, order set) on a heap
         self.held = 0
         self.idle = False
         self.wake: simpy.Event | None = None
@@ -259,7 +259,7 @@ def nudge_team(team: TeamFloor, key: int = -1) -> None:
 def schedule(rep: Rep, due_at: float, lead: Lead, order: int) -> None:
     """Put a follow-up on the rep's agenda."""
     lead.state = SCHEDULED
-    heapq.heappush(rep.due, (due_at, order, lead))
+    heapq.heappush(rep.due, Queued(due_at, order, lead))
 
 
 def pop_new(rep: Rep) -> Lead | None:
@@ -284,8 +284,8 @@ def pop_queue(team: TeamFloor, rep: Rep, cap: int) -> Lead | None:
 
 
 def pop_due(rep: Rep, now: float) -> Lead | None:
-    while rep.due and rep.due[0][0] <= now:
-        _, _, lead = heapq.heappop(rep.due)
+    while rep.due and rep.due[0].key <= now:
+        lead = heapq.heappop(rep.due).lead
         if lead.state == SCHEDULED and lead.owner is rep:
             return lead
     return None

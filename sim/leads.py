@@ -103,6 +103,25 @@ class Lead:
         self.recycled = False
 
 
+class Queued:
+    """A lead's place in a heap or a queue, ordered by ``key`` and then by ``stamp``, a number
+    unique within its heap, so that two places never tie and leads are never compared.
+
+    One compiled object of 64 bytes instead of a (key, stamp, lead) tuple with a float and an
+    int object of its own (about 120 bytes), and faster to compare.
+    """
+
+    __slots__ = ("key", "lead", "stamp")
+
+    def __init__(self, key: float, stamp: int, lead: Lead):
+        self.key = key
+        self.stamp = stamp
+        self.lead = lead
+
+    def __lt__(self, other: Queued) -> bool:
+        return self.key < other.key or (self.key == other.key and self.stamp < other.stamp)
+
+
 class LeadFactory:
     """Draws the attributes of a channel's leads, block by block, from its own stream."""
 

@@ -540,9 +540,9 @@ class LeadModel:
                 for lead in rep.new:
                     if lead.state == WAITING and lead.owner is rep:
                         seen[lead.id] = lead
-                for _, _, lead in rep.due:
-                    if lead.state == SCHEDULED and lead.owner is rep:
-                        seen[lead.id] = lead
+                for place in rep.due:
+                    if place.lead.state == SCHEDULED and place.lead.owner is rep:
+                        seen[place.lead.id] = place.lead
                 if rep.current is not None and rep.current.state == IN_WORK:
                     seen[rep.current.id] = rep.current
         return seen

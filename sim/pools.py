@@ -14,14 +14,12 @@ import heapq
 from collections import deque
 from collections.abc import Callable
 
-from sim.leads import POOLED, Lead
+from sim.leads import POOLED, Lead, Queued
 
 PUBLIC, GRAND, BLOCKED = "public", "grand", "blocked"
 KINDS = (PUBLIC, GRAND, BLOCKED)
 SKIP_LIMIT = 64  # most entries one claim looks past before giving up (cooldowns)
 STALE_FLOOR = 256  # stale heap entries always tolerated before a compaction
-
-Entry = tuple[float, int, Lead]
 
 
 class Pool:
@@ -36,8 +34,8 @@ class Pool:
         self.by_score = by_score
         self.delay_hours = delay_hours
         self.members: dict[Lead, None] = {}  # keyed by the lead itself: no int per member
-        self.cooling: deque[Entry] = deque()
-        self.ready: list[Entry] = []
+        self.cooling: deque[Queued] = deque()  # (time entered, stamp), in order of entry
+        self.ready: list[Queued] = []  # (claim key, stamp) on a heap
         self.stamps = 0
 
     def __len__(self) -> int:
@@ -53,7 +51,7 @@ class Pool:
         lead.owner = None
         self.members[lead] = None
         if self.claimable:
-            self.cooling.append((now, self.stamps, lead))
+            self.cooling.append(Queued(now, self.stamps, lead))
 
     def remove(self, lead: Lead) -> None:
         del self.members[lead]
@@ -65,23 +63,23 @@ class Pool:
         Its heap entry is consumed; the caller takes the lead out with :meth:`remove`.
         """
         entry = self._best(now, accept)
-        return entry[2] if entry is not None else None
+        return entry.lead if entry is not None else None
 
     def peek_key(self, now: float, accept: Callable[[Lead], bool]) -> float | None:
         """Sort key of the lead a claim would take (lower is better), or None."""
         entry = self._best(now, accept, keep=True)
-        return entry[0] if entry else None
+        return entry.key if entry is not None else None
 
     def _best(self, now: float, accept: Callable[[Lead], bool], keep: bool = False
-              ) -> Entry | None:
+              ) -> Queued | None:
         self._promote(now)
-        skipped: list[Entry] = []
-        found: Entry | None = None
+        skipped: list[Queued] = []
+        found: Queued | None = None
         while self.ready and len(skipped) < SKIP_LIMIT:
             entry = heapq.heappop(self.ready)
             if not self._current(entry):
                 continue
-            if accept(entry[2]):
+            if accept(entry.lead):
                 found = entry
                 break
             skipped.append(entry)
@@ -94,15 +92,15 @@ class Pool:
     def _promote(self, now: float) -> None:
         """Move leads whose claim delay has passed from the cooling queue to the heap."""
         cutoff = now - self.delay_hours
-        while self.cooling and self.cooling[0][0] <= cutoff:
-            entered, stamp, lead = self.cooling.popleft()
-            if lead.pool is self and lead.pool_stamp == stamp:
-                key = -lead.score if self.by_score else -entered
-                heapq.heappush(self.ready, (key, stamp, lead))
+        while self.cooling and self.cooling[0].key <= cutoff:
+            entry = self.cooling.popleft()
+            if self._current(entry):
+                entry.key = -entry.lead.score if self.by_score else -entry.key  # the claim key
+                heapq.heappush(self.ready, entry)
         if len(self.ready) > len(self.members) + len(self.members) // 4 + STALE_FLOOR:
             self.ready = [entry for entry in self.ready if self._current(entry)]
             heapq.heapify(self.ready)
 
-    def _current(self, entry: Entry) -> bool:
-        lead = entry[2]
-        return lead.pool is self and lead.pool_stamp == entry[1]
+    def _current(self, entry: Queued) -> bool:
+        lead = entry.lead
+        return lead.pool is self and lead.pool_stamp == entry.stamp
