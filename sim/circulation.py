@@ -94,17 +94,20 @@ class Circulation:
         deadline = rep.team.calendar.add_working_hours(now, rules.sla_hours) \
             if self.sla_working else now + rules.sla_hours
         lead.owner_deadline = deadline
+        since: object = now  # one float object, shared by this ownership's pending timers
         if rules.sla_action != "alert":
-            self._after(deadline - now, Circulation._sla_due, lead, rep, now)
+            self._after(deadline - now, Circulation._sla_due, lead, rep, since)
         if rules.protection_days > 0:
             lead.protected_until = now + rules.protection_days * HOURS_PER_DAY
-            self._after(lead.protected_until - now, Circulation._protection_due, lead, rep, now)
+            self._after(lead.protected_until - now, Circulation._protection_due, lead, rep,
+                        since)
         if rules.no_follow_up_days > 0:
             self._after(rules.no_follow_up_days * HOURS_PER_DAY,
-                        Circulation._follow_up_due, lead, rep, now)
+                        Circulation._follow_up_due, lead, rep, since)
         progress_days = self.progress_days[lead.grade]
         if progress_days > 0:
-            self._after(progress_days * HOURS_PER_DAY, Circulation._progress_due, lead, rep, now)
+            self._after(progress_days * HOURS_PER_DAY, Circulation._progress_due, lead, rep,
+                        since)
 
     def on_progress(self, lead: Lead) -> None:
         """A stage advance resets the progress clock and extends protection."""
@@ -118,7 +121,7 @@ class Circulation:
             lead.protected_until = max(lead.protected_until, extended)
 
     def on_pooled(self, lead: Lead, pool: Pool) -> None:
-        stamp = lead.pool_stamp
+        stamp: object = lead.pool_stamp  # one int object, shared by this stay's timers
         if pool.kind == PUBLIC and self.rules.unclaimed_days > 0:
             self._after(self.rules.unclaimed_days * HOURS_PER_DAY,
                         Circulation._unclaimed_due, lead, pool, stamp)
