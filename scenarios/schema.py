@@ -18,6 +18,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Volume = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+MOST_NAMES = 255  # channels, business lines or languages: the simulation keeps an index byte
 
 
 class Strict(BaseModel):
@@ -528,6 +529,11 @@ class Scenario(Strict):
             raise ValueError("business_lines must name at least one business line")
         if not self.channels:
             raise ValueError("channels must name at least one channel")
+        for field, names in (("channels", self.channels), ("business_lines", self.business_lines),
+                             ("languages", self.languages)):
+            if len(names) > MOST_NAMES:
+                raise ValueError(f"{field} may name at most {MOST_NAMES} entries "
+                                 f"(a lead keeps the index in one byte); given {len(names)}")
         for name, channel in self.channels.items():
             _check_keys(f"channels.{name}.business_lines", channel.business_lines,
                         self.business_lines)

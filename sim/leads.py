@@ -33,8 +33,8 @@ class Lead:
     """One lead. Category fields are indices into the scenario's name lists.
 
     The compiled model stores each attribute unboxed at the width its annotation gives (a
-    count in 4 bytes, a category in 1 or 2, a flag in 1), grouped by width so that no
-    padding falls between them: 256 bytes a lead instead of 392 with every integer at 8
+    count in 2 or 4 bytes, a category in 1 or 2, a flag in 1), grouped by width so that no
+    padding falls between them: 240 bytes a lead instead of 392 with every integer at 8
     bytes. In the compiled model, storing a value out of range raises an error, and
     arithmetic on a narrow attribute keeps its width and wraps around, so readers convert it
     with ``int()`` before they compute with it (counter offsets, ring positions). The
@@ -73,23 +73,24 @@ class Lead:
         self.sla_deadline = -1.0
         self.owner_deadline = math.inf
         self.key: i64 = key  # a 63-bit random key (the lead's counter-based draws)
-        # identities and counts: 4 bytes each
+        # identities and running counts: 4 bytes each
         self.id: i32 = lead_id
         self.contact_rep: i32 = -1  # uid of the rep who last contacted the lead, -1 for none
         self.released_by: i32 = -1
         self.pool_stamp: i32 = 0
-        self.attempts: i32 = 0
-        self.meetings: i32 = 0
         self.touches: i32 = 0
-        self.cycles: i32 = 0
-        self.owners: i32 = 0
-        self.messages: i32 = 0
-        # categories: 2 bytes, or 1 for the short fixed lists
-        self.channel: i16 = channel
-        self.business_line: i16 = 0
+        # counts that a lead's life keeps small, and the wider categories: 2 bytes each
+        self.attempts: i16 = 0
+        self.meetings: i16 = 0
+        self.cycles: i16 = 0
+        self.owners: i16 = 0
+        self.messages: i16 = 0
         self.region: i16 = 0
-        self.language: i16 = 0
         self.team: i16 = -1
+        # categories of at most 255 names (the scenario schema checks), stages, states: 1 byte
+        self.channel: u8 = channel
+        self.business_line: u8 = 0
+        self.language: u8 = 0
         self.complexity: u8 = 0
         self.stage: u8 = NEW
         self.state: u8 = WAITING

@@ -374,3 +374,14 @@ def test_baseline_yearly_volume_is_between_30k_and_60k_leads() -> None:
 
     assert 30_000 <= yearly <= 60_000
     assert yearly == pytest.approx(37_049, rel=0.01)  # "about 37,000" says the file
+
+
+def test_more_than_255_languages_is_a_clear_error(tmp_path: Path) -> None:
+    names = ", ".join(f'"l{index}"' for index in range(256))
+    file = write(tmp_path, f"languages = [{names}]\n" + baseline_text())
+
+    with pytest.raises(InputError) as caught:
+        load_scenario(str(file))
+
+    assert "languages may name at most 255 entries" in str(caught.value)
+    assert "given 256" in str(caught.value)
