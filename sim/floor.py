@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from array import array
 from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -70,8 +71,10 @@ class Rep:
         self.period_count = 0
         self.weight = 1.0
         self.assigned_total = 0
-        self.assigned: deque[float] = deque()  # times of new ownerships, for pk ranking
-        self.successes: deque[float] = deque()
+        # Times of new ownerships and of successes, oldest first, for pk ranking: typed arrays
+        # (64 bytes empty, against about 600 for a deque) on every rep.
+        self.assigned = array("d")
+        self.successes = array("d")
 
 
 class Rotation:

@@ -8,7 +8,8 @@ How often each guardrail decided a weight is counted for the outputs.
 
 from __future__ import annotations
 
-from collections import deque
+import bisect
+from array import array
 from typing import TYPE_CHECKING, Any
 
 from policies.assignment import RepRecord, pk_weights
@@ -60,8 +61,7 @@ class PerformanceRanking:
         tally.pk_reordered += ranking.reordered_by_shrinkage
 
 
-def _recent(times: deque[float], since: float) -> int:
-    """Drop entries older than ``since`` and count the rest."""
-    while times and times[0] < since:
-        times.popleft()
+def _recent(times: array[float], since: float) -> int:
+    """Drop the times before ``since`` (the array is in time order) and count the rest."""
+    del times[:bisect.bisect_left(times, since)]
     return len(times)
