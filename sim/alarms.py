@@ -103,14 +103,19 @@ class ParkedDay:
     def __len__(self) -> int:
         return len(self.times)
 
+    def starts(self) -> array[int]:
+        """Where each alarm's function sits in ``flat``."""
+        starts, start = array("q"), 0
+        for width in self.widths:
+            starts.append(start)
+            start += 1 + width
+        return starts
+
     def calls(self) -> list[Call]:
         """Each alarm as a (function, *arguments) tuple, in the order they were set."""
-        flat, start, calls = self.flat, 0, []
-        for width in self.widths:
-            end = start + 1 + width
-            calls.append(tuple(flat[start:end]))
-            start = end
-        return calls
+        flat, widths = self.flat, self.widths
+        return [tuple(flat[start:start + 1 + widths[index]])
+                for index, start in enumerate(self.starts())]
 
     def drop_lapsed(self, lapses: dict[Any, Lapsed]) -> None:
         """Forget the alarms whose function has a lapse test that says they lapsed."""
@@ -127,12 +132,7 @@ class ParkedDay:
         for index in range(len(widths)):
             width = widths[index]
             lapsed = lapses.get(flat[read])
-            if lapsed is None:
-                gone = False
-            elif width == 4:  # the rule timers' shape, called without building a tuple
-                gone = lapsed(flat[read + 1], flat[read + 2], flat[read + 3], flat[read + 4])
-            else:
-                gone = lapsed(*flat[read + 1:read + 1 + width])
+            gone = lapsed is not None and lapsed(*flat[read + 1:read + 1 + width])
             if gone and first >= 0:
                 runs.append((first, index, first_read, read))
                 first = -1
@@ -193,11 +193,7 @@ class DueDay:
         # Alarms were added in order of sequence number, so a stable sort by time alone
         # gives the order of (time, sequence number).
         self.order = array("q", sorted(range(len(parked)), key=times.__getitem__))
-        self.starts = array("q")
-        start = 0
-        for width in parked.widths:
-            self.starts.append(start)
-            start += 1 + width
+        self.starts = parked.starts()
         self.cursor = 0
         self.callbacks: tuple[Callable[[DueDay], None], ...] | None = None
 
@@ -233,7 +229,6 @@ class AlarmClock:
         self.parked: dict[int, ParkedDay] = {}
         self.moves = itertools.count(-1, -1)
         self.lapses: dict[Any, Lapsed] = {}
-        self.waiting = 0  # alarms parked now
         self.parked_since = 0  # alarms parked since the last sweep
         self.sweep_after = SWEEP_FLOOR
 
@@ -274,7 +269,6 @@ class AlarmClock:
             mover = Alarm(self._move, (day,))
             heapq.heappush(self.queue, (day * HOURS_PER_DAY, URGENT, next(self.moves), mover))
         parked.add(when, sequence, call, args)
-        self.waiting += 1
         self.parked_since += 1
         if self.parked_since > self.sweep_after:
             self.sweep()
@@ -284,9 +278,13 @@ class AlarmClock:
         if self.lapses:
             for parked in self.parked.values():
                 parked.drop_lapsed(self.lapses)
-        self.waiting = sum(len(parked) for parked in self.parked.values())
         self.parked_since = 0
         self.sweep_after = max(SWEEP_FLOOR, int(self.waiting * SWEEP_SHARE))
+
+    @property
+    def waiting(self) -> int:
+        """How many alarms are parked now."""
+        return sum(len(parked) for parked in self.parked.values())
 
     @staticmethod
     def _move_day(when: float) -> int:
@@ -297,6 +295,4 @@ class AlarmClock:
         return day
 
     def _move(self, day: int) -> None:
-        queue, parked = self.queue, self.parked.pop(day)
-        self.waiting -= len(parked)
-        DueDay(parked, queue).queue_next()
+        DueDay(self.parked.pop(day), self.queue).queue_next()
