@@ -71,14 +71,20 @@ def test_alarms_fire_in_the_order_and_at_the_times_of_timeouts() -> None:
     assert ("from-b", 100.0) in got and ("later-tie", 100.0) in got
 
 
-def test_a_parked_day_keeps_times_and_sequence_numbers_in_typed_columns() -> None:
+def _bell() -> tuple[simpy.Environment, AlarmClock, list[tuple[str, float]],
+                    Callable[[str], None]]:
+    """A clock, and a plain function that records which named alarm rang when."""
     env = simpy.Environment()
-    clock = AlarmClock(env)
     fired: list[tuple[str, float]] = []
 
     def ring(name: str) -> None:
         fired.append((name, env.now))
 
+    return env, AlarmClock(env), fired, ring
+
+
+def test_a_parked_day_keeps_times_and_sequence_numbers_in_typed_columns() -> None:
+    env, clock, fired, ring = _bell()
     clock.set(40.0, ring, "x")  # due on day 1: parked under day 1 until that day begins
     clock.set(30.0, ring, "y")  # due earlier on day 1, set later
     clock.set(1.0, ring, "z")  # due today: straight into SimPy's queue
@@ -202,13 +208,7 @@ def test_call_later_parks_a_shared_function_as_set_does_for_a_bound_method() -> 
 
 
 def test_a_released_day_keeps_only_its_next_alarm_in_the_queue() -> None:
-    env = simpy.Environment()
-    clock = AlarmClock(env)
-    fired: list[tuple[str, float]] = []
-
-    def ring(name: str) -> None:
-        fired.append((name, env.now))
-
+    env, clock, fired, ring = _bell()
     for name, hours in (("c", 40.0), ("a", 30.0), ("d", 40.0), ("b", 35.0), ("e", 47.5)):
         clock.set(hours, ring, name)  # all due on day 1, set out of time order
     queued: list[int] = []
